@@ -1,0 +1,44 @@
+# mobisweep: `make help` lists the targets. Every target installs what it needs first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The torch build to install; users with their own CUDA build can override it (or install torch first).
+TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install system-deps test test-all cost paper clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
+
+system-deps: ## Debian packages the tests and the default run use (needs root and apt-get)
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		need=""; \
+		[ -d /usr/share/datasets/fashion-mnist ] || need="$$need dataset-fashion-mnist"; \
+		if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; fi; \
+	else echo "system-deps: no root apt-get here; install Debian's dataset-fashion-mnist yourself or set data.root"; fi
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(TORCH_SPEC)
+	$(BIN)/pip install -q -e ".[dev,onnx]"
+	touch $@
+
+install: $(BIN)/.installed ## create .venv and install mobisweep with its dev extras
+
+test: install system-deps ## run the default test suite (fast: slow tests deselected)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+test-all: install system-deps ## run every test, the slow ones too
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+cost: install ## mult-adds and params of the default model at 224 px
+	$(BIN)/python -m mobisweep.cost
+
+paper: install ## the paper's Tables 2 and 4-9 beside mobisweep's counts
+	$(BIN)/python -m mobisweep.cost +table=paper
+
+clean: ## remove run outputs (never the venv or the committed reference sweeps)
+	rm -rf outputs multirun lightning_logs wandb .pytest_cache

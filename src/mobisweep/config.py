@@ -1,0 +1,52 @@
+"""Where the configs live, mobisweep's OmegaConf resolvers, and composing configs without a CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import DictConfig, OmegaConf
+
+
+def _config_dir() -> Path:
+    # Inside a wheel the build puts conf/ in the package; in a checkout it sits at the repo root.
+    packaged = Path(__file__).parent / "conf"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "conf"
+
+
+CONFIG_DIR = _config_dir()
+
+
+def resolution_from_rho(rho: float, base_resolution: int) -> int:
+    """The paper's resolution multiplier: ρ scales the data's base resolution (224 for ImageNet)."""
+    return round(float(rho) * int(base_resolution))
+
+
+def register_resolvers() -> None:
+    """Register the resolvers the configs use; safe to call more than once."""
+    OmegaConf.register_new_resolver("resolution", resolution_from_rho, replace=True)
+
+
+register_resolvers()
+
+
+@contextmanager
+def config_composer(config_name: str = "config") -> Iterator[Callable[[Sequence[str]], DictConfig]]:
+    """Yield ``compose(overrides) -> DictConfig`` over mobisweep's config tree (Hydra's compose API)."""
+    def _compose(overrides: Sequence[str] = ()) -> DictConfig:
+        return compose(config_name=config_name, overrides=list(overrides))
+
+    if GlobalHydra.instance().is_initialized():  # inside a @hydra.main app: reuse its search path
+        yield _compose
+        return
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        yield _compose
+
+
+def load_config(overrides: Sequence[str] = (), config_name: str = "config") -> DictConfig:
+    """Compose one config from mobisweep's tree with Hydra ``overrides``."""
+    with config_composer(config_name) as compose_config:
+        return compose_config(overrides)

@@ -1,0 +1,6 @@
+"""Models of the study. MobileNet v1 is built here; baselines come from torchvision and timm by config."""
+
+from mobisweep.models.mobilenet import MobileNetV1, make_divisible
+from mobisweep.models.registry import create_model, list_models, register_model
+
+__all__ = ["MobileNetV1", "create_model", "list_models", "make_divisible", "register_model"]

@@ -1,0 +1,50 @@
+"""Shared fixtures: compose mobisweep's real configs, and run its commands as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from hydra.core.global_hydra import GlobalHydra
+from omegaconf import DictConfig
+
+from mobisweep.config import config_composer
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Nothing on a tested path may reach the network.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("WANDB_MODE", "offline")
+
+Compose = Callable[[Sequence[str]], DictConfig]
+
+
+@pytest.fixture
+def compose() -> Iterator[Compose]:
+    """Compose the main config (``conf/config.yaml``) with overrides."""
+    GlobalHydra.instance().clear()
+    with config_composer("config") as compose_config:
+        yield compose_config
+    GlobalHydra.instance().clear()
+
+
+@pytest.fixture
+def compose_cost() -> Iterator[Compose]:
+    """Compose the cost command's config: the main tree at ImageNet's 224 px and 1000 classes."""
+    GlobalHydra.instance().clear()
+    with config_composer("cost") as compose_config:
+        yield compose_config
+    GlobalHydra.instance().clear()
+
+
+def run_module(module: str, *args: str, cwd: Path | None = None, timeout: float = 600,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m module args`` in a fresh interpreter and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=cwd or REPO, capture_output=True, text=True,
+        timeout=timeout, env={**os.environ, "COLUMNS": "250", **(env or {})},
+    )
