@@ -1,0 +1,46 @@
+"""Lightning callbacks of a trial."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import lightning.pytorch as pl
+from lightning.pytorch.callbacks import RichProgressBar
+
+
+class TrainingThroughput(pl.Callback):
+    """Images per second of the training loop (data, forward, backward, optimizer), per epoch.
+
+    Timed from the epoch's start to its last training batch, so validation is not included.
+    """
+
+    def __init__(self) -> None:
+        self.images = 0
+        self.start = self.last = 0.0
+        self.images_per_s: float | None = None
+        self.seconds = 0.0
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.images, self.start = 0, time.perf_counter()
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, outputs: Any,
+                           batch: Any, batch_idx: int) -> None:
+        self.images += len(batch[1])
+        self.last = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        elapsed = self.last - self.start
+        self.seconds += elapsed
+        if elapsed > 0:
+            self.images_per_s = self.images / elapsed
+            pl_module.log("train/images_per_s", self.images_per_s, on_epoch=True)
+
+
+class ProgressBar(RichProgressBar):
+    """Lightning's Rich progress bar without the logger's version number."""
+
+    def get_metrics(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> dict[str, Any]:
+        metrics = super().get_metrics(trainer, pl_module)
+        metrics.pop("v_num", None)
+        return metrics
