@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 # The torch build to install; users with their own CUDA build can override it (or install torch first).
 TORCH_SPEC ?= torch==2.14.1 torchvision==0.29.1
 PYTEST_ARGS ?=
+ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps test test-all cost paper clean
+.PHONY: help install system-deps run test test-all cost paper clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -27,6 +28,9 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 install: $(BIN)/.installed ## create .venv and install mobisweep with its dev extras
+
+run: install system-deps ## train and measure one MobileNet on Fashion-MNIST (the embedded default)
+	$(BIN)/python -m mobisweep $(ARGS)
 
 test: install system-deps ## run the default test suite (fast: slow tests deselected)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

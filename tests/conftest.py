@@ -36,7 +36,7 @@ def compose() -> Iterator[Compose]:
 def compose_cost() -> Iterator[Compose]:
     """Compose the cost command's config: the main tree at ImageNet's 224 px and 1000 classes."""
     GlobalHydra.instance().clear()
-    with config_composer("cost") as compose_config:
+    with config_composer("measure") as compose_config:
         yield compose_config
     GlobalHydra.instance().clear()
 

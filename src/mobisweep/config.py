@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
+
+from mobisweep.errors import ConfigError
 
 
 def _config_dir() -> Path:
@@ -50,3 +55,15 @@ def load_config(overrides: Sequence[str] = (), config_name: str = "config") -> D
     """Compose one config from mobisweep's tree with Hydra ``overrides``."""
     with config_composer(config_name) as compose_config:
         return compose_config(overrides)
+
+
+def instantiate_node(node: DictConfig, prefix: str | None = None, **kwargs: Any) -> Any:
+    """``hydra.utils.instantiate``, re-raising a ``ConfigError`` from the target as itself (under
+    ``prefix`` when the target names its own arguments) instead of Hydra's multi-line wrapper."""
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as error:
+        cause = error.__cause__
+        if isinstance(cause, ConfigError):
+            raise (cause.within(prefix) if prefix else cause) from None
+        raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 from omegaconf import DictConfig
 
 from mobisweep.errors import ConfigError
+from mobisweep.latency import check_settings
 
 
 def _is_number(value: object) -> bool:
@@ -20,3 +21,31 @@ def validate_resolution(data: DictConfig) -> int:
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1:
         raise ConfigError("data.resolution", resolution, "must be a positive integer (pixels)")
     return resolution
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Everything about a trial's config that can be refused before data or model are touched."""
+    epochs = cfg.trainer.get("max_epochs")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ConfigError("trainer.max_epochs", epochs, "must be an integer >= 1")
+    if "_target_" not in cfg.data:
+        raise ConfigError("data", None, "the data config names no _target_ datamodule")
+    num_classes = cfg.data.get("num_classes")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ConfigError("data.num_classes", num_classes, "must be an integer >= 2")
+    objectives = cfg.get("objectives") or []
+    if not objectives:
+        raise ConfigError("objectives", objectives, "name at least one metric, e.g. [val/acc1]")
+    unknown = [o for o in objectives if o not in OBJECTIVES]
+    if unknown:
+        raise ConfigError("objectives", unknown[0], f"must be among {', '.join(OBJECTIVES)}")
+    if any(o.startswith("latency/") for o in objectives) and not cfg.latency.enabled:
+        raise ConfigError("latency.enabled", False, "a latency objective needs latency measured")
+    check_settings(cfg.latency.backend, cfg.latency.device, cfg.latency.batch_size,
+                   cfg.latency.threads)
+    validate_resolution(cfg.data)
+
+
+# What a trial can return to a sweeper (every one is in result.json's metrics).
+OBJECTIVES = ("val/acc1", "val/acc5", "val/loss", "cost/mult_adds_M", "cost/params_M",
+              "train/images_per_s", "latency/median_ms", "latency/p90_ms")

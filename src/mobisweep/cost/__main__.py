@@ -96,7 +96,7 @@ def table_2(compose) -> tuple[Table, list[str]]:
     return table, notes
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="cost")
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="measure")
 def main(cfg: DictConfig) -> None:
     console = Console()
     with config_errors_exit():
@@ -105,7 +105,7 @@ def main(cfg: DictConfig) -> None:
             _, cost = build_model_with_cost(cfg)
             console.print(cost_table(model_label(cfg.model), cost))
         elif which == "paper":
-            with config_composer("cost") as compose:
+            with config_composer("measure") as compose:
                 table, notes = table_2(compose)
                 console.print(table)
                 for note in notes:

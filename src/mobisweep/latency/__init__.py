@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import statistics
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -97,9 +98,12 @@ def _onnx_runner(model: nn.Module, example: torch.Tensor, device: str,
         raise ConfigError("latency.backend", "onnxruntime",
                           "needs onnxruntime: pip install 'mobisweep[onnx]'") from error
     buffer = io.BytesIO()
-    # dynamo=False: the TorchScript exporter needs no onnxscript and handles every model here.
-    torch.onnx.export(model, (example,), buffer, input_names=["input"], output_names=["logits"],
-                      dynamo=False)
+    # dynamo=False: the TorchScript exporter needs no onnxscript and handles every model here;
+    # its deprecation notice is expected.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(model, (example,), buffer, input_names=["input"],
+                          output_names=["logits"], dynamo=False)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from hydra.errors import InstantiationException
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 from torch import nn
 
+from mobisweep.config import instantiate_node
 from mobisweep.cost import Cost, count_cost
 from mobisweep.errors import ConfigError
 from mobisweep.validate import validate_resolution
@@ -15,12 +14,7 @@ from mobisweep.validate import validate_resolution
 def build_model(cfg: DictConfig) -> nn.Module:
     """Instantiate ``cfg.model`` and check ``cfg.data.resolution`` against the model's minimum."""
     resolution = validate_resolution(cfg.data)
-    try:
-        model = instantiate(cfg.model)
-    except InstantiationException as error:
-        if isinstance(error.__cause__, ConfigError):
-            raise error.__cause__.within("model") from None
-        raise
+    model = instantiate_node(cfg.model, prefix="model")
     minimum = getattr(model, "min_resolution", 1)
     if resolution < minimum:
         raise ConfigError("data.resolution", resolution,

@@ -1,0 +1,26 @@
+"""``python -m mobisweep``: one trial (or, with ``-m``, a sweep of them) from Hydra's config tree."""
+
+from __future__ import annotations
+
+import contextlib
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from mobisweep.cli import config_errors_exit
+from mobisweep.config import CONFIG_DIR
+from mobisweep.run import run
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
+def main(cfg: DictConfig) -> float | list[float]:
+    # In a sweep the sweeper records a refused trial as failed and goes on; alone, it exits 2.
+    single = HydraConfig.get().mode == RunMode.RUN
+    with config_errors_exit() if single else contextlib.nullcontext():
+        return run(cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""One trial: validate, build, count, train and validate, log, write ``result.json``, return objectives."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+from rich.console import Console
+from rich.table import Table
+
+from mobisweep import tracking
+from mobisweep.config import instantiate_node
+from mobisweep.callbacks import ProgressBar, TrainingThroughput
+from mobisweep.cost import Cost
+from mobisweep.latency import measure_configured
+from mobisweep.models.factory import build_model_with_cost, model_label
+from mobisweep.module import ClassificationModule
+from mobisweep.validate import validate_config
+
+log = logging.getLogger(__name__)
+RESULT_FILE = "result.json"
+
+# Lightning's start-up banner (GPU/TPU availability, hints) would fill the screen of every trial.
+for _noisy in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
+               "lightning.fabric.utilities.seed"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
+warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
+
+
+def flat_config(cfg: DictConfig, label: str) -> dict[str, Any]:
+    """The readable, flat trial config logged to W&B (never the whole tree: it may hold secrets)."""
+    model = cfg.model
+    return {
+        "model": label,
+        "model_config": cfg.model._target_,
+        "alpha": model.get("alpha"),
+        "depth": model.get("depth"),
+        "block": model.get("block"),
+        "rho": cfg.data.get("rho"),
+        "resolution": cfg.data.resolution,
+        "data": cfg.data._target_.rsplit(".", 1)[-1].removesuffix("DataModule"),
+        "num_classes": cfg.data.num_classes,
+        "batch_size": cfg.data.get("batch_size"),
+        "train_subset": cfg.data.get("train_subset"),
+        "max_epochs": cfg.trainer.max_epochs,
+        "optimizer": cfg.optimizer._target_.rsplit(".", 1)[-1],
+        "lr": cfg.optimizer.get("lr"),
+        "scheduler": cfg.scheduler._target_.rsplit(".", 1)[-1] if cfg.get("scheduler") else None,
+        "weight_decay": cfg.module.weight_decay,
+        "seed": cfg.seed,
+        "study": cfg.get("study_name"),
+        "trial": cfg.get("trial_number"),
+    }
+
+
+def cost_metrics(cost: Cost) -> dict[str, float]:
+    return {"cost/mult_adds_M": cost.mult_adds_M, "cost/params_M": cost.params_M,
+            "cost/params_all_M": cost.params_all / 1e6}
+
+
+def write_result(output_dir: Path, result: dict[str, Any]) -> Path:
+    """Write ``result.json`` atomically: it exists only for a trial that finished."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    path = output_dir / RESULT_FILE
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    os.replace(partial, path)
+    return path
+
+
+def run(cfg: DictConfig) -> float | list[float]:
+    """Run one trial of ``cfg``; returns its objective (or the list of them) for a sweeper."""
+    started = time.perf_counter()
+    validate_config(cfg)
+    pl.seed_everything(cfg.seed, workers=True, verbose=False)
+    datamodule = instantiate_node(cfg.data)  # refuses a missing or malformed data set here
+    net, cost = build_model_with_cost(cfg)
+    label = model_label(cfg.model)
+    output_dir = Path(cfg.paths.output_dir)
+    name = f"{label}-{cfg.data.resolution}px"
+    if cfg.get("trial_number") is not None:
+        name = f"trial{cfg.trial_number}-{name}"
+
+    module = ClassificationModule(
+        net, num_classes=cfg.data.num_classes, optimizer=instantiate(cfg.optimizer),
+        scheduler=instantiate(cfg.scheduler) if cfg.get("scheduler") else None, **cfg.module)
+    logger = tracking.make_logger(cfg.get("logger"), name=name)
+    throughput = TrainingThroughput()
+    trainer: pl.Trainer = instantiate(cfg.trainer, logger=logger or False,
+                                      callbacks=[ProgressBar(leave=True), throughput],
+                                      default_root_dir=str(output_dir))
+    config = flat_config(cfg, label)
+    failed = True
+    try:
+        if logger is not None:
+            logger.log_hyperparams(config)
+            logger.log_metrics(cost_metrics(cost), step=0)
+        trainer.fit(module, datamodule=datamodule)
+        metrics = {k: float(v) for k, v in trainer.callback_metrics.items()
+                   if k.startswith("val/")}
+        metrics.update(cost_metrics(cost))
+        metrics["train/images_per_s"] = throughput.images_per_s
+        metrics["train/seconds"] = throughput.seconds
+        if cfg.latency.enabled:  # after training: nothing else of this trial runs meanwhile
+            metrics.update(measure_configured(net, cfg.data.resolution, cfg.latency).metrics())
+        tracking.log_summary(logger, metrics)
+        result = {
+            "status": "complete",
+            "name": name,
+            "config": config,
+            "metrics": metrics,
+            "cost_by_type": {"mult_adds": cost.mult_adds_by_type, "params": cost.params_by_type},
+            "objectives": {k: metrics[k] for k in cfg.objectives},
+            "wall_seconds": time.perf_counter() - started,
+            "wandb_dir": tracking.wandb_run_dir(logger),
+        }
+        write_result(output_dir, result)
+        failed = False
+    finally:
+        tracking.finish(logger, failed=failed)
+    print_summary(result)
+    values = [metrics[k] for k in cfg.objectives]
+    return values[0] if len(values) == 1 else values
+
+
+def print_summary(result: dict[str, Any]) -> None:
+    m = result["metrics"]
+    table = Table(show_header=False)
+    rows = [("trial", f"{result['name']} ({result['wall_seconds']:.0f} s)"), ("top-1", f"{100 * m['val/acc1']:.2f} %"), ("top-5", f"{100 * m['val/acc5']:.2f} %"),
+            ("mult-adds", f"{m['cost/mult_adds_M']:,.2f} M"), ("params", f"{m['cost/params_M']:.3f} M"),
+            ("train images/s", f"{m['train/images_per_s']:,.0f}" if m["train/images_per_s"] else "-")]
+    if "latency/median_ms" in m:
+        rows.append(("latency", f"{m['latency/median_ms']:.2f} ms median, CV {m['latency/cv']:.3f} "
+                                f"({m['latency/backend']}, {m['latency/device']}, "
+                                f"batch {m['latency/batch_size']}, {m['latency/threads']} threads)"))
+    if result["wandb_dir"]:
+        rows.append(("W&B run", result["wandb_dir"]))
+    for key, value in rows:
+        table.add_row(key, value)
+    Console().print(table)
