@@ -1,0 +1,105 @@
+"""Search spaces in Hydra's sweep syntax, as Optuna distributions.
+
+``choice(a, b, ...)`` is categorical; ``interval(a, b)`` continuous (integers if both ends are);
+``tag(log, interval(a, b))`` log-uniform; ``range(a, b, step)`` the stepped values of Hydra's range,
+whose ``b`` is excluded as in Python (so α and ρ are best given with ``choice``). A plain value
+(``data=digits``) is fixed for every trial.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Transformer
+from optuna.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from optuna.trial import Trial
+
+from mobisweep.errors import ConfigError
+
+
+@dataclass
+class SearchSpace:
+    """The distributions to sample and the overrides every trial shares."""
+
+    distributions: dict[str, BaseDistribution] = field(default_factory=dict)
+    fixed: dict[str, str] = field(default_factory=dict)
+
+    def grid(self) -> list[dict[str, Any]]:
+        """Every combination of the (discrete) distributions, in a stable order."""
+        names = list(self.distributions)
+        values = [grid_values(name, self.distributions[name]) for name in names]
+        return [dict(zip(names, combo)) for combo in itertools.product(*values)]
+
+    def suggest(self, trial: Trial) -> dict[str, Any]:
+        """Ask ``trial`` for a value of every parameter (enqueued trials get theirs back)."""
+        params = {}
+        for name, dist in self.distributions.items():
+            if isinstance(dist, CategoricalDistribution):
+                params[name] = trial.suggest_categorical(name, dist.choices)
+            elif isinstance(dist, IntDistribution):
+                params[name] = trial.suggest_int(name, dist.low, dist.high, step=dist.step,
+                                                 log=dist.log)
+            else:
+                params[name] = trial.suggest_float(name, dist.low, dist.high, step=dist.step,
+                                                   log=dist.log)
+        return params
+
+    def overrides(self, params: Mapping[str, Any]) -> list[str]:
+        """Hydra overrides of one trial: its sampled values, then the fixed ones."""
+        return [f"{k}={v}" for k, v in params.items()] + [f"{k}={v}" for k, v in self.fixed.items()]
+
+
+def grid_values(name: str, dist: BaseDistribution) -> list[Any]:
+    if isinstance(dist, CategoricalDistribution):
+        return list(dist.choices)
+    step = dist.step
+    if step is None or getattr(dist, "log", False):
+        raise ConfigError(f"hydra.sweeper.params.{name}", "continuous",
+                          "a grid sweep needs choice(...) or range(...) values")
+    count = int(math.floor((dist.high - dist.low) / step + 1e-9)) + 1
+    return [dist.low + i * step for i in range(count)]
+
+
+def parse_search_space(params: Mapping[str, Any], arguments: Sequence[str] = ()) -> SearchSpace:
+    """``hydra.sweeper.params`` plus sweep arguments from the command line (which win)."""
+    overrides = [f"{k}={v}" for k, v in params.items()] + list(arguments)
+    space = SearchSpace()
+    for override in OverridesParser.create().parse_overrides(overrides):
+        name = override.get_key_element()
+        space.distributions.pop(name, None)
+        space.fixed.pop(name, None)
+        if not override.is_sweep_override():
+            space.fixed[name] = override.get_value_element_as_str()
+        else:
+            space.distributions[name] = _distribution(name, override)
+    return space
+
+
+def _distribution(name: str, override: Any) -> BaseDistribution:
+    value = override.value()
+    if override.is_choice_sweep() or (override.is_range_sweep() and value.shuffle):
+        choices = list(override.sweep_iterator(transformer=Transformer.encode))
+        return CategoricalDistribution(choices)
+    if override.is_range_sweep():
+        values = list(override.sweep_iterator(transformer=Transformer.identity))
+        if not values:
+            raise ConfigError(f"hydra.sweeper.params.{name}", str(value), "the range is empty")
+        if all(isinstance(v, int) for v in values):
+            return IntDistribution(values[0], values[-1], step=int(value.step))
+        return FloatDistribution(float(values[0]), float(values[-1]), step=float(value.step))
+    if override.is_interval_sweep():
+        log = "log" in value.tags
+        if isinstance(value.start, int) and isinstance(value.end, int):
+            return IntDistribution(value.start, value.end, log=log)
+        return FloatDistribution(float(value.start), float(value.end), log=log)
+    raise ConfigError(f"hydra.sweeper.params.{name}", str(value), "unsupported sweep syntax")

@@ -1,0 +1,88 @@
+"""The Optuna sweeper end to end through `python -m mobisweep ... -m` on real (tiny) training."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from mobisweep.pareto import dominates
+
+from .conftest import run_module
+
+TINY = ["data=digits", "data.train_subset=200", "data.val_subset=null", "trainer.max_epochs=1",
+        "latency.min_runs=5", "latency.max_runs=5", "logger.mode=offline"]
+
+
+def sweep(cwd, *overrides: str):
+    return run_module("mobisweep", *overrides, "-m", cwd=cwd, env={"WANDB_MODE": "offline"})
+
+
+def load(cwd, name: str) -> optuna.Study:
+    return optuna.load_study(study_name=name, storage=f"sqlite:///{cwd}/sweeps/{name}/study.db")
+
+
+@pytest.mark.slow
+def test_grid_sweep_budget_pareto_and_resume(tmp_path):
+    args = ["+sweep=alpha_rho", *TINY, "model.alpha=1.0,0.5,0.25", "data.rho=1.0,0.571",
+            "+sweep.budget.mult_adds_M=20"]
+    result = sweep(tmp_path, *args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    study = load(tmp_path, "alpha_rho")
+    trials = study.get_trials()
+    points = [(t.params["model.alpha"], t.params["data.rho"]) for t in trials]
+    assert sorted(points) == sorted({(a, r) for a in (1.0, 0.5, 0.25) for r in (1.0, 0.571)})
+
+    # α = 1.0 at 56 px is 35.6 M mult-adds: over the budget, recorded as skipped, never trained.
+    skipped = [t for t in trials if t.state == TrialState.PRUNED]
+    assert [(t.params["model.alpha"], t.params["data.rho"]) for t in skipped] == [(1.0, 1.0)]
+    assert "over budget" in skipped[0].user_attrs["skipped"]
+    assert not (tmp_path / "sweeps" / "alpha_rho" / f"trial_{skipped[0].number}").exists()
+
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert len(complete) == 5
+    for trial in complete:  # the storage holds what each trial wrote
+        record = json.loads(open(trial.user_attrs["result_path"]).read())
+        assert trial.values == [record["metrics"]["val/acc1"], record["metrics"]["cost/mult_adds_M"]]
+        assert f"trial_{trial.number}" in trial.user_attrs["result_path"]
+
+    rows = list(csv.DictReader(open(tmp_path / "sweeps" / "alpha_rho" / "trials.csv")))
+    assert len(rows) == 6
+    costs = {int(r["number"]): (-float(r["val/acc1"]), float(r["cost/mult_adds_M"]))
+             for r in rows if r["state"] == "COMPLETE"}
+    brute_front = {n for n, c in costs.items()
+                   if not any(dominates(other, c) for m, other in costs.items() if m != n)}
+    assert {int(r["number"]) for r in rows if r["pareto_rank"] == "0"} == brute_front
+    assert "Pareto front" in result.stdout and "hypervolume" in result.stdout
+
+    again = sweep(tmp_path, *args)  # resume: the study is done, nothing trains again
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "Launching" not in again.stdout + again.stderr
+    assert len(load(tmp_path, "alpha_rho").get_trials()) == 6
+
+
+def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path):
+    result = sweep(tmp_path, "+sweep=alpha_rho", *TINY, "model.alpha=0.25", "data.rho=0.571",
+                   "optimizer.lr=0.05,1e30", "hydra.sweeper.max_retries=0")
+    assert result.returncode == 0, result.stderr[-3000:]
+    trials = load(tmp_path, "alpha_rho").get_trials()
+    by_lr = {t.params["optimizer.lr"]: t for t in trials}
+    assert by_lr[1e30].state == TrialState.FAIL
+    assert "training loss is nan" in by_lr[1e30].user_attrs["error"]
+    assert by_lr[0.05].state == TrialState.COMPLETE
+    assert "1 failed" in result.stdout
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["hydra.sweeper.direction=[maximize]"], "hydra.sweeper.direction=['maximize']: one direction per objective"),
+    (["model.width=0.5,0.25"], "hydra.sweeper.params.model.width=None: names no key of the config"),
+    (["+sweep.budget.flops=10"], "sweep.budget.flops=10: budgets: mult_adds_M, params_M"),
+])
+def test_bad_sweeps_are_refused_before_any_trial(tmp_path, overrides, message):
+    result = sweep(tmp_path, "+sweep=alpha_rho", *TINY, *overrides)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert message in result.stderr
+    assert "Launching" not in result.stdout + result.stderr
