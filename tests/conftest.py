@@ -23,22 +23,23 @@ os.environ.setdefault("WANDB_MODE", "offline")
 Compose = Callable[[Sequence[str]], DictConfig]
 
 
+def _composer(config_name: str) -> Iterator[Compose]:
+    GlobalHydra.instance().clear()
+    with config_composer(config_name) as compose_config:
+        yield compose_config
+    GlobalHydra.instance().clear()
+
+
 @pytest.fixture
 def compose() -> Iterator[Compose]:
     """Compose the main config (``conf/config.yaml``) with overrides."""
-    GlobalHydra.instance().clear()
-    with config_composer("config") as compose_config:
-        yield compose_config
-    GlobalHydra.instance().clear()
+    yield from _composer("config")
 
 
 @pytest.fixture
 def compose_cost() -> Iterator[Compose]:
-    """Compose the cost command's config: the main tree at ImageNet's 224 px and 1000 classes."""
-    GlobalHydra.instance().clear()
-    with config_composer("measure") as compose_config:
-        yield compose_config
-    GlobalHydra.instance().clear()
+    """Compose the measuring commands' config: the main tree at ImageNet's 224 px, 1000 classes."""
+    yield from _composer("measure")
 
 
 def run_module(module: str, *args: str, cwd: Path | None = None, timeout: float = 600,

@@ -57,6 +57,8 @@ def test_grid_sweep_budget_pareto_and_resume(tmp_path):
                    if not any(dominates(other, c) for m, other in costs.items() if m != n)}
     assert {int(r["number"]) for r in rows if r["pareto_rank"] == "0"} == brute_front
     assert "Pareto front" in result.stdout and "hypervolume" in result.stdout
+    assert (tmp_path / "sweeps" / "alpha_rho" / "report.html").is_file()
+    assert (tmp_path / "sweeps" / "alpha_rho" / "top1_vs_mult_adds.png").is_file()
 
     again = sweep(tmp_path, *args)  # resume: the study is done, nothing trains again
     assert again.returncode == 0, again.stderr[-3000:]

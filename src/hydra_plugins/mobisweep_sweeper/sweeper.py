@@ -25,6 +25,7 @@ from rich.console import Console
 from mobisweep.cli import config_errors_exit
 from mobisweep.errors import ConfigError
 from mobisweep.models.factory import build_model_with_cost
+from mobisweep.report import write_report
 from mobisweep.sweep.space import SearchSpace, parse_search_space
 from mobisweep.sweep.study import count_states, enqueue_grid, open_study
 from mobisweep.sweep.summary import log_to_wandb, print_summary, summarize_study, write_trials_csv
@@ -104,7 +105,8 @@ class MobisweepSweeper(Sweeper):
             raise ConfigError("hydra.sweeper.params", {}, "a grid sweep needs choice(...) params")
         study_name = self.study_name or "mobisweep"
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
-        study = open_study(study_name, self.storage, self.directions, self._sampler(space), space)
+        study = open_study(study_name, self.storage, self.directions, self._sampler(space), space,
+                           list(self.config.objectives))
         console = Console()
         total = len(space.grid()) if self.grid else self.n_trials
         console.print(f"study [bold]{study_name}[/] ({self.storage or 'in memory'}): "
@@ -130,7 +132,8 @@ class MobisweepSweeper(Sweeper):
         summary = summarize_study(study, list(self.config.objectives))
         print_summary(summary, console)
         csv_path = write_trials_csv(summary, self.sweep_dir / "trials.csv")
-        console.print(f"trials: {csv_path}")
+        report = write_report(summary, self.sweep_dir)[0]
+        console.print(f"trials: {csv_path}\nreport: {report} (and PNGs beside it)")
         self._log_summary(summary)
 
     def _run_batch(self, study: optuna.Study, space: SearchSpace, trials: Sequence[optuna.Trial],

@@ -26,7 +26,8 @@ def describe_space(space: SearchSpace) -> str:
 
 
 def open_study(study_name: str, storage: str | None, directions: Sequence[str],
-               sampler: optuna.samplers.BaseSampler, space: SearchSpace) -> optuna.Study:
+               sampler: optuna.samplers.BaseSampler, space: SearchSpace,
+               objectives: Sequence[str]) -> optuna.Study:
     """Create the study, or load it to resume; refuse one whose directions or space differ."""
     if storage and storage.startswith("sqlite:///"):
         Path(storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -39,6 +40,8 @@ def open_study(study_name: str, storage: str | None, directions: Sequence[str],
     if stored != list(directions):
         raise ConfigError("hydra.sweeper.direction", list(directions),
                           f"study {study_name!r} in this storage was created with {stored}")
+    if study.metric_names is None:  # optuna-dashboard then names its axes val/acc1, ...
+        study.set_metric_names(list(objectives))
     described = describe_space(space)
     previous = study.user_attrs.get(SPACE_ATTR)
     if previous is None:

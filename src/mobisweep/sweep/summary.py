@@ -32,6 +32,8 @@ class TrialRow:
     note: str = ""
     result_path: str | None = None
     rank: int | None = None  # Pareto rank among complete trials (0 = on the front)
+    label: str = ""  # alpha-resolution for MobileNet (the paper's "0.75 MobileNet-192"), else the model
+    config: dict[str, Any] = field(default_factory=dict)  # the trial's flat config (result.json)
 
 
 @dataclass
@@ -54,13 +56,30 @@ class SweepSummary:
 def _row(trial: FrozenTrial) -> TrialRow:
     result_path = trial.user_attrs.get("result_path")
     figures: dict[str, Any] = {}
+    config: dict[str, Any] = {}
+    label = f"#{trial.number}"
     if result_path and Path(result_path).is_file():
-        metrics = json.loads(Path(result_path).read_text())["metrics"]
-        figures = {k: metrics[k] for k in FIGURES if k in metrics}
+        record = json.loads(Path(result_path).read_text())
+        figures = {k: record["metrics"][k] for k in FIGURES if k in record["metrics"]}
+        config = record["config"]
+        label = trial_label(config)
     note = trial.user_attrs.get("error") or trial.user_attrs.get("skipped") or ""
     return TrialRow(trial.number, trial.state.name, dict(trial.params),
                     list(trial.values) if trial.values is not None else None, figures, note,
-                    result_path)
+                    result_path, label=label, config=config)
+
+
+def trial_label(config: dict[str, Any]) -> str:
+    """``0.75-48`` for MobileNet (alpha-resolution, with depth/block when not the paper's), else
+    the model's name and resolution."""
+    if config.get("alpha") is None:
+        return f"{config['model']}-{config['resolution']}"
+    label = f"{config['alpha']:g}-{config['resolution']}"
+    if config.get("depth") not in (None, 5):
+        label += f" d{config['depth']}"
+    if config.get("block") not in (None, "separable"):
+        label += f" {config['block']}"
+    return label
 
 
 def reference_point(values: Sequence[Sequence[float]], directions: Sequence[str]) -> list[float]:
