@@ -25,7 +25,6 @@ def load(cwd, name: str) -> optuna.Study:
     return optuna.load_study(study_name=name, storage=f"sqlite:///{cwd}/sweeps/{name}/study.db")
 
 
-@pytest.mark.slow
 def test_grid_sweep_budget_pareto_and_resume(tmp_path):
     args = ["+sweep=alpha_rho", *TINY, "model.alpha=1.0,0.5,0.25", "data.rho=1.0,0.571",
             "+sweep.budget.mult_adds_M=20"]

@@ -18,7 +18,6 @@ def trial(tmp_path, *overrides: str):
                       env={"WANDB_MODE": "offline"})
 
 
-@pytest.mark.slow
 def test_mobilenet_learns_digits_and_wandb_holds_the_same_figures(tmp_path):
     result = trial(tmp_path, "data=digits", "model.alpha=0.25", "trainer.max_epochs=10")
     assert result.returncode == 0, result.stderr[-3000:]
