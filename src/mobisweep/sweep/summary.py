@@ -121,8 +121,9 @@ def summary_table(summary: SweepSummary) -> Table:
     if summary.hypervolume is not None:
         title += f", hypervolume {summary.hypervolume:.4g} (reference {[_fmt(r) for r in summary.reference]})"
     table = Table(title=title)
-    for column in ("#", "state", "front", *param_names, "top-1", "top-5", "M mult-adds",
-                   "M params", "latency ms", "note"):
+    short = [name.rsplit(".", 1)[-1] for name in param_names]  # model.alpha -> alpha
+    for column in ("#", "state", "★", *short, "top-1 %", "top-5 %", "M mult-adds", "M params",
+                   "latency ms", "note"):
         table.add_column(column, justify="left" if column in ("state", "note") else "right",
                          overflow="fold")
     order = sorted(summary.rows, key=lambda r: (r.rank is None, r.rank or 0, r.number))
@@ -130,10 +131,18 @@ def summary_table(summary: SweepSummary) -> Table:
         f = row.figures
         table.add_row(str(row.number), row.state, "★" if row.rank == 0 else "",
                       *(_fmt(row.params.get(n)) for n in param_names),
-                      _fmt(f.get("val/acc1")), _fmt(f.get("val/acc5")),
-                      _fmt(f.get("cost/mult_adds_M")), _fmt(f.get("cost/params_M")),
-                      _fmt(f.get("latency/median_ms")), row.note[:80])
+                      _percent(f.get("val/acc1")), _percent(f.get("val/acc5")),
+                      _fixed(f.get("cost/mult_adds_M"), 2), _fixed(f.get("cost/params_M"), 3),
+                      _fixed(f.get("latency/median_ms"), 2), row.note[:80])
     return table
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.2f}"
+
+
+def _fixed(value: float | None, digits: int) -> str:
+    return "" if value is None else f"{value:,.{digits}f}"
 
 
 def write_trials_csv(summary: SweepSummary, path: Path) -> Path:
