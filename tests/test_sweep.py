@@ -87,3 +87,18 @@ def test_bad_sweeps_are_refused_before_any_trial(tmp_path, overrides, message):
     assert result.returncode == 2, result.stderr[-2000:]
     assert message in result.stderr
     assert "Launching" not in result.stdout + result.stderr
+
+
+def test_free_search_samples_within_bounds_and_n_trials_is_the_study_total(tmp_path):
+    args = ["+sweep=pareto", *TINY, "hydra.sweeper.n_trials=2"]
+    assert sweep(tmp_path, *args).returncode == 0
+    trials = load(tmp_path, "pareto").get_trials()
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 2
+    for trial in trials:
+        assert 0.25 <= trial.params["model.alpha"] <= 1.25 and 0.5 <= trial.params["data.rho"] <= 1
+        assert trial.params["model.depth"] in range(6)
+        record = json.loads(open(trial.user_attrs["result_path"]).read())
+        assert trial.values == [record["metrics"]["val/acc1"], record["metrics"]["latency/median_ms"]]
+    # Rerun with n_trials=3: one more trial, not three (n_trials counts the whole study).
+    assert sweep(tmp_path, *args[:-1], "hydra.sweeper.n_trials=3").returncode == 0
+    assert len(load(tmp_path, "pareto").get_trials()) == 3

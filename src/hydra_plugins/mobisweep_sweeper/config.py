@@ -2,8 +2,8 @@
 
 The surface of Hydra's Optuna sweeper, kept familiar: ``params`` in Hydra's sweep syntax,
 ``direction`` (one, or a list for several objectives), ``sampler`` with ``_target_``, ``storage``,
-``study_name``, ``n_trials``, ``n_jobs``. Added: ``grid`` (every combination of the choices exactly
-once, also across restarts), ``max_retries`` for failed trials, and the sweep budget read from the
+``study_name``, ``n_trials``, ``n_jobs``. Added: ``grid: true`` (every combination of the choices
+exactly once, also across restarts; it replaces Optuna's GridSampler), ``max_retries`` for failed trials, and the sweep budget read from the
 top-level ``sweep.budget`` (``+sweep.budget.mult_adds_M=150``).
 """
 

@@ -39,12 +39,12 @@ class MobisweepSweeper(Sweeper):
     def __init__(self, sampler: Any, direction: Any, storage: str | None, study_name: str | None,
                  n_trials: int, n_jobs: int, grid: bool, max_retries: int,
                  params: dict[str, Any] | None) -> None:
-        self.sampler_cfg = sampler
+        # Hydra instantiates nested _target_ nodes first: ``sampler`` arrives as an Optuna sampler.
+        self.sampler = sampler
         self.directions = [direction] if isinstance(direction, str) else list(direction)
         self.storage, self.study_name = storage, study_name
         self.n_trials, self.n_jobs, self.max_retries = n_trials, n_jobs, max_retries
-        self.grid = grid or str(getattr(sampler, "get", lambda *_: "")("_target_", "")).endswith(
-            "GridSampler")
+        self.grid = grid
         self.params = dict(params or {})
         self.job_idx = 0
 
@@ -90,11 +90,12 @@ class MobisweepSweeper(Sweeper):
         return {k: float(v) for k, v in budget.items() if v is not None}
 
     def _sampler(self, space: SearchSpace) -> optuna.samplers.BaseSampler:
-        if self.grid:
+        if self.grid:  # every trial is enqueued; the grid sampler only records the space
             return optuna.samplers.GridSampler(
-                {name: [p[name] for p in space.grid()] for name in space.distributions},
-                seed=self.sampler_cfg.get("seed") if hasattr(self.sampler_cfg, "get") else None)
-        return instantiate(self.sampler_cfg)
+                {name: [p[name] for p in space.grid()] for name in space.distributions})
+        if isinstance(self.sampler, optuna.samplers.BaseSampler):
+            return self.sampler
+        return instantiate(self.sampler)
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -180,9 +181,7 @@ class MobisweepSweeper(Sweeper):
         return None
 
     def _tell(self, study: optuna.Study, trial: optuna.Trial, ret: Any) -> None:
-        output_dir = Path(ret.working_dir) if getattr(ret, "working_dir", None) else None
-        if ret.hydra_cfg is not None:
-            output_dir = Path(ret.hydra_cfg.hydra.runtime.output_dir)
+        output_dir = Path(ret.hydra_cfg.hydra.runtime.output_dir) if ret.hydra_cfg else None
         try:
             value = ret.return_value  # re-raises the job's exception
             values = [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]

@@ -12,6 +12,7 @@ measurements of parallel trials, so they do not time each other's load.
 
 from __future__ import annotations
 
+import copy
 import io
 import statistics
 import time
@@ -198,8 +199,6 @@ def _no_lock() -> Iterator[None]:
 
 
 def _copy_for_inference(model: nn.Module, device: str, channels_last: bool) -> nn.Module:
-    import copy
-
     net = copy.deepcopy(model).eval().to(device)
     # A model trained channels_last keeps that layout: set the one this backend is measured in.
     net = net.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
