@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 
+def is_integer(value: object) -> bool:
+    """An ``int`` that is not a ``bool`` (YAML's ``true`` must not pass as 1)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_number(value: object) -> bool:
+    """An ``int`` or ``float`` that is not a ``bool``."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 class ConfigError(ValueError):
     """A config value mobisweep refuses, reported as ``field=value: reason`` on one line."""
 

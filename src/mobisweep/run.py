@@ -25,7 +25,6 @@ from mobisweep.models.factory import build_model_with_cost, model_label
 from mobisweep.module import ClassificationModule
 from mobisweep.validate import validate_config
 
-log = logging.getLogger(__name__)
 RESULT_FILE = "result.json"
 
 # Lightning's start-up banner (GPU/TPU availability, hints) would fill the screen of every trial.
@@ -134,9 +133,14 @@ def run(cfg: DictConfig) -> float | list[float]:
 def print_summary(result: dict[str, Any]) -> None:
     m = result["metrics"]
     table = Table(show_header=False)
-    rows = [("trial", f"{result['name']} ({result['wall_seconds']:.0f} s)"), ("top-1", f"{100 * m['val/acc1']:.2f} %"), ("top-5", f"{100 * m['val/acc5']:.2f} %"),
-            ("mult-adds", f"{m['cost/mult_adds_M']:,.2f} M"), ("params", f"{m['cost/params_M']:.3f} M"),
-            ("train images/s", f"{m['train/images_per_s']:,.0f}" if m["train/images_per_s"] else "-")]
+    rows = [
+        ("trial", f"{result['name']} ({result['wall_seconds']:.0f} s)"),
+        ("top-1", f"{100 * m['val/acc1']:.2f} %"),
+        ("top-5", f"{100 * m['val/acc5']:.2f} %"),
+        ("mult-adds", f"{m['cost/mult_adds_M']:,.2f} M"),
+        ("params", f"{m['cost/params_M']:.3f} M"),
+        ("train images/s", f"{m['train/images_per_s']:,.0f}" if m["train/images_per_s"] else "-"),
+    ]
     if "latency/median_ms" in m:
         rows.append(("latency", f"{m['latency/median_ms']:.2f} ms median, CV {m['latency/cv']:.3f} "
                                 f"({m['latency/backend']}, {m['latency/device']}, "

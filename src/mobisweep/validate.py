@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from omegaconf import DictConfig
 
-from mobisweep.errors import ConfigError
+from mobisweep.errors import ConfigError, is_integer, is_number
 from mobisweep.latency import check_settings
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def validate_resolution(data: DictConfig) -> int:
     """``data.rho`` and ``data.resolution`` are sane; returns the resolution in pixels."""
     rho = data.get("rho")
-    if rho is not None and (not _is_number(rho) or not rho > 0):
+    if rho is not None and (not is_number(rho) or not rho > 0):
         raise ConfigError("data.rho", rho, "the resolution multiplier must be a number > 0")
     resolution = data.resolution
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1:
+    if not is_integer(resolution) or resolution < 1:
         raise ConfigError("data.resolution", resolution, "must be a positive integer (pixels)")
     return resolution
 
@@ -26,12 +22,12 @@ def validate_resolution(data: DictConfig) -> int:
 def validate_config(cfg: DictConfig) -> None:
     """Everything about a trial's config that can be refused before data or model are touched."""
     epochs = cfg.trainer.get("max_epochs")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+    if not is_integer(epochs) or epochs < 1:
         raise ConfigError("trainer.max_epochs", epochs, "must be an integer >= 1")
     if "_target_" not in cfg.data:
         raise ConfigError("data", None, "the data config names no _target_ datamodule")
     num_classes = cfg.data.get("num_classes")
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+    if not is_integer(num_classes) or num_classes < 2:
         raise ConfigError("data.num_classes", num_classes, "must be an integer >= 2")
     objectives = cfg.get("objectives") or []
     if not objectives:

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import DataLoader
 
-from mobisweep.errors import ConfigError
+from mobisweep.errors import ConfigError, is_integer
 
 Batch = tuple[Tensor, Tensor]
 
@@ -54,7 +54,7 @@ class InMemoryDataModule(pl.LightningDataModule):
         super().__init__()
         for name, value in (("batch_size", batch_size), ("train_subset", train_subset),
                             ("val_subset", val_subset)):
-            if value is not None and (not isinstance(value, int) or value < 1):
+            if value is not None and (not is_integer(value) or value < 1):
                 raise ConfigError(f"data.{name}", value, "must be a positive integer")
         if not 0.0 <= translate < 0.5:
             raise ConfigError("data.translate", translate, "must be in [0, 0.5)")

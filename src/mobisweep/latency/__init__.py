@@ -27,7 +27,7 @@ import torch
 from filelock import FileLock
 from torch import nn
 
-from mobisweep.errors import ConfigError
+from mobisweep.errors import ConfigError, is_integer
 
 BACKENDS = ("eager", "channels_last", "onnxruntime")
 DEVICES = ("cpu", "cuda")
@@ -136,9 +136,9 @@ def check_settings(backend: str, device: str, batch_size: int, threads: int | No
         raise ConfigError("latency.device", device, f"must be one of {', '.join(DEVICES)}")
     if device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("latency.device", device, "no CUDA device is available here")
-    if not isinstance(batch_size, int) or batch_size < 1:
+    if not is_integer(batch_size) or batch_size < 1:
         raise ConfigError("latency.batch_size", batch_size, "must be a positive integer")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
+    if threads is not None and (not is_integer(threads) or threads < 1):
         raise ConfigError("latency.threads", threads, "must be a positive integer or null")
 
 

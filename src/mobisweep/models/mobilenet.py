@@ -22,7 +22,7 @@ from typing import Literal
 
 from torch import Tensor, nn
 
-from mobisweep.errors import ConfigError
+from mobisweep.errors import ConfigError, is_integer, is_number
 from mobisweep.models.registry import register_model
 
 Block = Literal["separable", "full"]
@@ -160,19 +160,19 @@ def layer_specs(depth: int = PAPER_DEPTH) -> list[LayerSpec]:
 def validate_args(*, alpha: float, depth: int, block: str, num_classes: int, dropout: float,
                   channel_divisor: int, min_channels: int) -> None:
     """Refuse bad arguments before a single layer is built."""
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not alpha > 0:
+    if not is_number(alpha) or not alpha > 0:
         raise ConfigError("alpha", alpha, "the width multiplier must be a number > 0")
-    if isinstance(depth, bool) or not isinstance(depth, int) or not 0 <= depth <= PAPER_DEPTH:
+    if not is_integer(depth) or not 0 <= depth <= PAPER_DEPTH:
         raise ConfigError("depth", depth,
                           f"must be an integer in 0..{PAPER_DEPTH} (repeated 14x14x512 layers kept)")
     if block not in BLOCKS:
         raise ConfigError("block", block, f"must be one of {', '.join(BLOCKS)}")
-    if not isinstance(num_classes, int) or num_classes < 1:
+    if not is_integer(num_classes) or num_classes < 1:
         raise ConfigError("num_classes", num_classes, "must be a positive integer")
     if not 0.0 <= dropout < 1.0:
         raise ConfigError("dropout", dropout, "must be in [0, 1)")
     for name, value in (("channel_divisor", channel_divisor), ("min_channels", min_channels)):
-        if not isinstance(value, int) or value < 1:
+        if not is_integer(value) or value < 1:
             raise ConfigError(name, value, "must be an integer >= 1")
 
 
