@@ -4,7 +4,8 @@ The surface of Hydra's Optuna sweeper, kept familiar: ``params`` in Hydra's swee
 ``direction`` (one, or a list for several objectives), ``sampler`` with ``_target_``, ``storage``,
 ``study_name``, ``n_trials``, ``n_jobs``. Added: ``grid: true`` (every combination of the choices
 exactly once, also across restarts; it replaces Optuna's GridSampler), ``max_retries`` for failed trials, and the sweep budget read from the
-top-level ``sweep.budget`` (``+sweep.budget.mult_adds_M=150``).
+top-level ``sweep.budget`` (``+sweep.budget.mult_adds_M=150``), heartbeats for many workers on one
+storage (PostgreSQL, a journal file).
 """
 
 # No `from __future__ import annotations`: Hydra's plugin scan runs this module outside
@@ -24,9 +25,18 @@ class MobisweepSweeperConf:
     storage: Optional[str] = None
     study_name: Optional[str] = None
     n_trials: int = 20
-    n_jobs: int = 1
+    # Trials launched together: null = what the launcher runs at once (joblib's n_jobs, submitit's
+    # array_parallelism; 1 for Hydra's basic launcher).
+    n_jobs: Optional[int] = None
     grid: bool = False
     max_retries: int = 1
+    # Seconds between a running trial's heartbeats; a trial silent for grace_period (default: twice
+    # the interval) belongs to a dead worker and is failed and re-queued by a live one.
+    heartbeat_interval: int = 60
+    grace_period: Optional[int] = None
+    # A worker with nothing left to ask waits for the other workers' running trials, so that it can
+    # take over the trial of one that dies. false: it stops at once.
+    wait_for_running: bool = True
     params: Optional[Dict[str, Any]] = None
 
 

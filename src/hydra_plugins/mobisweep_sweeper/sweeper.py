@@ -1,14 +1,21 @@
 """A Hydra Sweeper over Optuna's ask/tell API (Optuna >= 4).
 
-One loop: ask the study for trials, check each against the budget (cost needs no training), launch
-the rest through Hydra's launcher with their trial number, tell the study what came back (a raised
-error or a NaN objective is a FAIL with its message), and at the end summarize the study.
+One loop: under the study lock, fail the trials of dead workers and claim trials (queued retries and
+grid points first); check each against the budget (cost needs no training); launch the rest through
+Hydra's launcher with their trial number while a heartbeat keeps them alive in the storage; tell the
+study what came back (a raised error or a NaN objective is a FAIL with its message, Ctrl-C a FAIL
+marked interrupted). At the end, summarize the study. Any number of workers may run this loop on one
+storage at the same time.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
+import socket
+import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,17 +34,47 @@ from mobisweep.errors import ConfigError
 from mobisweep.models.factory import build_model_with_cost
 from mobisweep.report import write_report
 from mobisweep.sweep.space import SearchSpace, parse_search_space
-from mobisweep.sweep.study import count_states, enqueue_grid, open_study
+from mobisweep.sweep.storage import (
+    Heartbeat,
+    fail_stale_trials,
+    has_native_heartbeat,
+    masked,
+    open_storage,
+    study_lock,
+)
+from mobisweep.sweep.study import (
+    INTERRUPTED,
+    REFUSED,
+    RETRY_OF,
+    claim_trials,
+    count_states,
+    open_study,
+)
 from mobisweep.sweep.summary import log_to_wandb, print_summary, summarize_study, write_trials_csv
 from mobisweep.tracking import wandb_mode
 
 log = logging.getLogger(__name__)
+# mobisweep drives heartbeats from its own ask/tell loop, on purpose, not from Study.optimize.
+warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 BUDGETS = {"mult_adds_M": "cost/mult_adds_M", "params_M": "cost/params_M"}
+OUTPUT_DIR = "mobisweep:output_dir"
+RESUMED_FROM = "mobisweep:resumed_from"
+WORKER = "mobisweep:worker"
+
+
+def launcher_parallelism(launcher: DictConfig) -> int:
+    """How many jobs the configured Hydra launcher runs at once."""
+    n_jobs = launcher.get("n_jobs")  # joblib; -1 = every core
+    if n_jobs is not None:
+        return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
+    return int(launcher.get("array_parallelism") or 1)  # submitit (SLURM, local)
 
 
 class MobisweepSweeper(Sweeper):
     def __init__(self, sampler: Any, direction: Any, storage: str | None, study_name: str | None,
-                 n_trials: int, n_jobs: int, grid: bool, max_retries: int,
+                 n_trials: int, n_jobs: int | None, grid: bool, max_retries: int,
+                 heartbeat_interval: int, grace_period: int | None, wait_for_running: bool,
                  params: dict[str, Any] | None) -> None:
         # Hydra instantiates nested _target_ nodes first: ``sampler`` arrives as an Optuna sampler.
         self.sampler = sampler
@@ -45,6 +82,10 @@ class MobisweepSweeper(Sweeper):
         self.storage, self.study_name = storage, study_name
         self.n_trials, self.n_jobs, self.max_retries = n_trials, n_jobs, max_retries
         self.grid = grid
+        self.heartbeat_interval = heartbeat_interval
+        self.grace_period = grace_period or 2 * heartbeat_interval
+        self.wait_for_running = wait_for_running
+        self.worker = f"{socket.gethostname()}:{os.getpid()}"
         self.params = dict(params or {})
         self.job_idx = 0
 
@@ -54,6 +95,8 @@ class MobisweepSweeper(Sweeper):
         self.launcher = Plugins.instance().instantiate_launcher(
             config=config, hydra_context=hydra_context, task_function=task_function)
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
+        if self.n_jobs is None:
+            self.n_jobs = launcher_parallelism(config.hydra.launcher)
 
     def sweep(self, arguments: list[str]) -> None:
         with config_errors_exit():
@@ -77,6 +120,11 @@ class MobisweepSweeper(Sweeper):
             if OmegaConf.select(self.config, plain, default="<missing>") == "<missing>":
                 raise ConfigError(f"hydra.sweeper.params.{name}", None,
                                   "names no key of the config (add it with a leading +)")
+        if self.heartbeat_interval < 1 or self.grace_period <= self.heartbeat_interval:
+            raise ConfigError("hydra.sweeper.grace_period", self.grace_period,
+                              f"must exceed heartbeat_interval={self.heartbeat_interval} (>= 1 s)")
+        if self.max_retries < 0:
+            raise ConfigError("hydra.sweeper.max_retries", self.max_retries, "must be >= 0")
         if self.n_trials < 1 or self.n_jobs < 1:
             raise ConfigError("hydra.sweeper.n_trials" if self.n_trials < 1 else
                               "hydra.sweeper.n_jobs", min(self.n_trials, self.n_jobs), "must be >= 1")
@@ -90,9 +138,10 @@ class MobisweepSweeper(Sweeper):
         return {k: float(v) for k, v in budget.items() if v is not None}
 
     def _sampler(self, space: SearchSpace) -> optuna.samplers.BaseSampler:
-        if self.grid:  # every trial is enqueued; the grid sampler only records the space
-            return optuna.samplers.GridSampler(
-                {name: [p[name] for p in space.grid()] for name in space.distributions})
+        if self.grid:
+            # Every grid trial is queued with its point, so no sampler is consulted. (Optuna's
+            # GridSampler would stop the study, and fail on queued trials that it did not sample.)
+            return optuna.samplers.RandomSampler(seed=0)
         if isinstance(self.sampler, optuna.samplers.BaseSampler):
             return self.sampler
         return instantiate(self.sampler)
@@ -106,30 +155,29 @@ class MobisweepSweeper(Sweeper):
             raise ConfigError("hydra.sweeper.params", {}, "a grid sweep needs choice(...) params")
         study_name = self.study_name or "mobisweep"
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
-        study = open_study(study_name, self.storage, self.directions, self._sampler(space), space,
-                           list(self.config.objectives))
+        storage = open_storage(self.storage, self.heartbeat_interval, self.grace_period)
+        study = open_study(study_name, storage, self.directions, self._sampler(space), space,
+                           list(self.config.objectives), url=self.storage)
         console = Console()
         total = len(space.grid()) if self.grid else self.n_trials
-        console.print(f"study [bold]{study_name}[/] ({self.storage or 'in memory'}): "
+        console.print(f"study [bold]{study_name}[/] ({masked(self.storage)}): "
                       f"{'grid of ' if self.grid else ''}{total} trials, "
-                      f"{dict((s.name, n) for s, n in count_states(study).items())} already")
-        attempts = 0
+                      f"{dict((s.name, n) for s, n in count_states(study).items())} already; "
+                      f"worker {self.worker}")
+        # Only where dead workers can be told from live ones is it worth waiting for them.
+        detects_dead = has_native_heartbeat(storage) or isinstance(storage, optuna.storages.JournalStorage)
         while True:
-            if self.grid:
-                waiting = enqueue_grid(study, space, self.max_retries)
-                batch = min(self.n_jobs, waiting)
+            with study_lock(storage, self.storage, study_name):
+                for number in fail_stale_trials(study, self.grace_period):
+                    log.warning("trial %d: its worker stopped beating; marked FAIL", number)
+                claim = claim_trials(study, space, grid=self.grid, n_trials=self.n_trials,
+                                     n_jobs=self.n_jobs, max_retries=self.max_retries)
+            if claim.trials:
+                self._run_batch(study, space, claim.trials, budget, study_name)
+            elif claim.running_elsewhere and detects_dead and self.wait_for_running:
+                time.sleep(min(self.heartbeat_interval, 5))
             else:
-                states = count_states(study)
-                finished = states[TrialState.COMPLETE] + states[TrialState.PRUNED]
-                batch = min(self.n_jobs, self.n_trials - finished - states[TrialState.RUNNING])
-                if attempts >= self.n_trials * (1 + self.max_retries):
-                    log.warning("stopping: %d trials attempted in this run", attempts)
-                    batch = 0
-            if batch <= 0:
                 break
-            trials = [study.ask() for _ in range(batch)]
-            attempts += batch
-            self._run_batch(study, space, trials, budget, study_name)
         summary = summarize_study(study, list(self.config.objectives))
         print_summary(summary, console)
         csv_path = write_trials_csv(summary, self.sweep_dir / "trials.csv")
@@ -144,11 +192,13 @@ class MobisweepSweeper(Sweeper):
             params = space.suggest(trial)
             overrides = [*space.overrides(params), f"trial_number={trial.number}",
                          f"study_name={study_name}"]
-            trial.set_user_attr("overrides", overrides)
+            trial.set_user_attr(WORKER, self.worker)
             try:
-                over = self._over_budget(overrides, budget, trial)
+                cfg = self._trial_config(overrides)
+                over = self._over_budget(cfg, budget, trial)
             except ConfigError as error:  # a value the model refuses: record it, go on
                 trial.set_user_attr("error", str(error))
+                trial.set_user_attr(REFUSED, True)
                 study.tell(trial, state=TrialState.FAIL)
                 log.warning("trial %d refused: %s", trial.number, error)
                 continue
@@ -157,20 +207,69 @@ class MobisweepSweeper(Sweeper):
                 study.tell(trial, state=TrialState.PRUNED)
                 log.info("trial %d skipped: %s", trial.number, over)
                 continue
+            trial.set_user_attr(OUTPUT_DIR, str((self.sweep_dir / str(cfg.hydra.sweep.subdir))
+                                                .resolve()))
+            checkpoint = self._resume_checkpoint(study, trial)
+            if checkpoint:
+                trial.set_user_attr(RESUMED_FROM, checkpoint)
+                overrides.append(f"ckpt_path='{checkpoint}'")
+                log.info("trial %d resumes from %s", trial.number, checkpoint)
+            trial.set_user_attr("overrides", overrides)
             launch.append((trial, overrides))
         if not launch:
             return
-        returns = self.launcher.launch([o for _, o in launch], initial_job_idx=self.job_idx)
-        self.job_idx += len(returns)
-        for (trial, _), ret in zip(launch, returns):
-            self._tell(study, trial, ret)
+        told: set[int] = set()
+        with Heartbeat(study, self.heartbeat_interval) as heartbeat:
+            for trial, _ in launch:
+                heartbeat.add(trial._trial_id)
+            try:
+                returns = self.launcher.launch([o for _, o in launch],
+                                               initial_job_idx=self.job_idx)
+                self.job_idx += len(returns)
+                for (trial, _), ret in zip(launch, returns):
+                    self._tell(study, trial, ret)
+                    told.add(trial.number)
+            except BaseException as error:  # Ctrl-C, SystemExit, a launcher's own failure
+                for trial, _ in launch:
+                    if trial.number not in told:
+                        self._abandon(study, trial, error)
+                raise
 
-    def _over_budget(self, overrides: list[str], budget: dict[str, float],
-                     trial: optuna.Trial) -> str | None:
-        """Mult-adds and params of the trial's model, from its config alone; the reason if over."""
+    def _abandon(self, study: optuna.Study, trial: optuna.Trial, error: BaseException) -> None:
+        """A trial that will not finish here is FAIL, never left RUNNING (and never COMPLETE)."""
+        interrupted = isinstance(error, (KeyboardInterrupt, SystemExit))
+        try:
+            trial.set_user_attr(INTERRUPTED, interrupted)
+            trial.set_user_attr("error", f"{type(error).__name__}: {error}"[:1000])
+            study.tell(trial, state=TrialState.FAIL)
+        except Exception:  # noqa: BLE001 - the storage itself may be what failed
+            log.exception("trial %d could not be marked failed", trial.number)
+            return
+        log.warning("trial %d %s", trial.number,
+                    "interrupted: marked FAIL, resumed on the next run" if interrupted
+                    else f"abandoned: {type(error).__name__}")
+
+    def _resume_checkpoint(self, study: optuna.Study, trial: optuna.Trial) -> str | None:
+        """The last checkpoint of the attempt this trial retries, if that attempt saved one."""
+        number = trial.user_attrs.get(RETRY_OF)
+        if number is None:
+            return None
+        previous = study._storage.get_trial(study._storage.get_trial_id_from_study_id_trial_number(
+            study._study_id, number))
+        output_dir = previous.user_attrs.get(OUTPUT_DIR)
+        if output_dir and (Path(output_dir) / "checkpoints" / "last.ckpt").is_file():
+            return str(Path(output_dir) / "checkpoints" / "last.ckpt")
+        return previous.user_attrs.get(RESUMED_FROM)
+
+    def _trial_config(self, overrides: list[str]) -> DictConfig:
         cfg = self.hydra_context.config_loader.load_sweep_config(self.config, overrides)
         with open_dict(cfg):
             cfg.hydra.runtime.output_dir = str(self.sweep_dir)
+        return cfg
+
+    def _over_budget(self, cfg: DictConfig, budget: dict[str, float],
+                     trial: optuna.Trial) -> str | None:
+        """Mult-adds and params of the trial's model, from its config alone; the reason if over."""
         _, cost = build_model_with_cost(cfg)
         figures = {"cost/mult_adds_M": cost.mult_adds_M, "cost/params_M": cost.params_M}
         for key, value in figures.items():

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import optuna
+from optuna.storages import BaseStorage
 from optuna.trial import TrialState
 
 from mobisweep.errors import ConfigError
 from mobisweep.sweep.space import SearchSpace
+from mobisweep.sweep.storage import masked, open_storage, scrub
 
 SPACE_ATTR = "mobisweep:search_space"
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)  # PRUNED: over budget, never trained
@@ -25,17 +27,18 @@ def describe_space(space: SearchSpace) -> str:
     return json.dumps({"params": dists, "fixed": dict(sorted(space.fixed.items()))}, sort_keys=True)
 
 
-def open_study(study_name: str, storage: str | None, directions: Sequence[str],
+def open_study(study_name: str, storage: BaseStorage | str | None, directions: Sequence[str],
                sampler: optuna.samplers.BaseSampler, space: SearchSpace,
-               objectives: Sequence[str]) -> optuna.Study:
+               objectives: Sequence[str], url: str | None = None) -> optuna.Study:
     """Create the study, or load it to resume; refuse one whose directions or space differ."""
-    if storage and storage.startswith("sqlite:///"):
-        Path(storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(storage, str):
+        url, storage = storage, open_storage(storage)
     try:
         study = optuna.create_study(study_name=study_name, storage=storage, sampler=sampler,
                                     directions=list(directions), load_if_exists=True)
-    except (ValueError, ImportError) as error:
-        raise ConfigError("hydra.sweeper.storage", storage, str(error).splitlines()[0]) from None
+    except Exception as error:  # noqa: BLE001 - a server that went away, a locked file, ...
+        raise ConfigError("hydra.sweeper.storage", masked(url),
+                          scrub(str(error).splitlines()[0], url)) from None
     stored = [d.name.lower() for d in study.directions]
     if stored != list(directions):
         raise ConfigError("hydra.sweeper.direction", list(directions),
@@ -62,28 +65,81 @@ def _short_json(described: str) -> str:
     return ", ".join([*data["params"], *(f"{k}={v}" for k, v in data["fixed"].items())])
 
 
+RETRY_OF = "mobisweep:retry_of"        # the trial number a queued retry re-runs
+FAILURES = "mobisweep:failures"        # failures of the point before this attempt
+INTERRUPTED = "mobisweep:interrupted"  # stopped by Ctrl-C: a retry does not count it as a failure
+REFUSED = "mobisweep:refused"          # its config was refused: retrying cannot help
+
+
 def point_key(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True)
 
 
-def enqueue_grid(study: optuna.Study, space: SearchSpace, max_retries: int) -> int:
-    """Enqueue each grid point that is neither finished, queued, running, nor out of retries.
+def trial_point(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
+    """The parameters of a trial, also of a queued or just-popped one that has suggested none."""
+    return trial.params or trial.system_attrs.get("fixed_params", {})
 
-    Returns how many points are still to run (queued or running).
+
+@dataclass
+class Claim:
+    """What one worker took from the study under the study lock."""
+
+    trials: list[optuna.Trial]
+    running_elsewhere: int
+
+
+def queue_retries(study: optuna.Study, trials: Sequence[optuna.trial.FrozenTrial],
+                  max_retries: int, taken: set[str]) -> None:
+    """Queue a failed trial again, with the same parameters, at most ``max_retries`` times.
+
+    ``taken``: points already finished, queued or running, which need no retry (grid sweeps).
+    """
+    retried = {t.user_attrs.get(RETRY_OF) for t in trials}
+    for trial in trials:
+        if trial.state != TrialState.FAIL or trial.number in retried or trial.user_attrs.get(REFUSED):
+            continue
+        failures = trial.user_attrs.get(FAILURES, 0) + (0 if trial.user_attrs.get(INTERRUPTED) else 1)
+        key = point_key(trial_point(trial))
+        if failures > max_retries or key in taken or not trial_point(trial):
+            continue
+        study.enqueue_trial(trial_point(trial), user_attrs={RETRY_OF: trial.number,
+                                                            FAILURES: failures},
+                            skip_if_exists=False)
+        taken.add(key)
+
+
+def claim_trials(study: optuna.Study, space: SearchSpace, *, grid: bool, n_trials: int,
+                 n_jobs: int, max_retries: int) -> Claim:
+    """Queue what is missing, then pop up to ``n_jobs`` trials; call it under the study lock.
+
+    A grid queues every combination that is neither finished, queued, running, nor out of retries;
+    a free search asks for new trials until the study holds ``n_trials`` finished, running or
+    queued ones (a study-wide total, however many workers share it).
     """
     trials = study.get_trials(deepcopy=False)
-    finished = {point_key(t.params) for t in trials if t.state in FINISHED}
-    pending = {point_key(t.params) for t in trials if t.state == TrialState.RUNNING}
-    pending |= {point_key(t.system_attrs.get("fixed_params", {})) for t in trials
-                if t.state == TrialState.WAITING}
-    failures = Counter(point_key(t.params) for t in trials if t.state == TrialState.FAIL)
-    for point in space.grid():
-        key = point_key(point)
-        if key in finished or key in pending or failures[key] > max_retries:
-            continue
-        study.enqueue_trial(point)
-        pending.add(key)
-    return len(pending)
+    finished = {point_key(trial_point(t)) for t in trials if t.state in FINISHED}
+    pending = {point_key(trial_point(t)) for t in trials
+               if t.state in (TrialState.RUNNING, TrialState.WAITING)}
+    queue_retries(study, trials, max_retries, finished | pending if grid else set())
+    if grid:
+        attempted = {point_key(trial_point(t)) for t in study.get_trials(deepcopy=False)}
+        for point in space.grid():
+            if point_key(point) not in attempted:
+                study.enqueue_trial(point, skip_if_exists=False)
+    states = count_states(study)
+    take = states[TrialState.WAITING]
+    if not grid:
+        counted = sum(states[s] for s in (*FINISHED, TrialState.RUNNING, TrialState.WAITING))
+        fresh = max(0, n_trials - counted)
+        # A study whose trials keep failing must still end: at most this many attempts in all.
+        fresh = min(fresh, max(0, n_trials * (1 + max_retries) - sum(states.values())))
+        take += fresh
+    claimed = []
+    for _ in range(min(n_jobs, take)):
+        trial = study.ask()
+        space.suggest(trial)  # under the lock: no other worker sees a trial without its point
+        claimed.append(trial)
+    return Claim(claimed, states[TrialState.RUNNING])
 
 
 def count_states(study: optuna.Study) -> Counter[TrialState]:
