@@ -34,7 +34,11 @@ class TrainingThroughput(pl.Callback):
         self.seconds += elapsed
         if elapsed > 0:
             self.images_per_s = self.images / elapsed
-            pl_module.log("train/images_per_s", self.images_per_s, on_epoch=True)
+            # Summed over DDP processes: the throughput of the whole trial.
+            pl_module.log("train/images_per_s", self.images_per_s, on_epoch=True,
+                          sync_dist=True, reduce_fx="sum")
+            pl_module.log("train/seconds", self.seconds, on_epoch=True, sync_dist=True,
+                          reduce_fx="max")
 
 
 class ProgressBar(RichProgressBar):

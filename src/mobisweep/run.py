@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import lightning.pytorch as pl
+import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 from rich.console import Console
@@ -26,6 +28,7 @@ from mobisweep.module import ClassificationModule
 from mobisweep.validate import validate_config
 
 RESULT_FILE = "result.json"
+log = logging.getLogger(__name__)
 
 # Lightning's start-up banner (GPU/TPU availability, hints) would fill the screen of every trial.
 for _noisy in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
@@ -75,6 +78,18 @@ def write_result(output_dir: Path, result: dict[str, Any]) -> Path:
     return path
 
 
+def resume_from(cfg: DictConfig, output_dir: Path) -> str | None:
+    """``ckpt_path``, else the trial folder's own last checkpoint: a job that SLURM pre-empted and
+    requeued runs the same trial in the same folder, and goes on where it stopped."""
+    if cfg.get("ckpt_path"):
+        return str(cfg.ckpt_path)
+    last = output_dir / "checkpoints" / "last.ckpt"
+    if cfg.trainer.get("enable_checkpointing") and last.is_file():
+        log.info("resuming from %s", last)
+        return str(last)
+    return None
+
+
 def run(cfg: DictConfig) -> float | list[float]:
     """Run one trial of ``cfg``; returns its objective (or the list of them) for a sweeper."""
     started = time.perf_counter()
@@ -93,8 +108,13 @@ def run(cfg: DictConfig) -> float | list[float]:
         scheduler=instantiate(cfg.scheduler) if cfg.get("scheduler") else None, **cfg.module)
     logger = tracking.make_logger(cfg.get("logger"), name=name)
     throughput = TrainingThroughput()
-    trainer: pl.Trainer = instantiate(cfg.trainer, logger=logger or False,
-                                      callbacks=[ProgressBar(leave=True), throughput],
+    callbacks: list[pl.Callback] = [ProgressBar(leave=True), throughput]
+    if cfg.trainer.get("enable_checkpointing"):
+        # One file, last.ckpt, rewritten every epoch: what an interrupted or killed trial resumes
+        # from. (save_top_k=0 with save_last would write it only when training ends.)
+        callbacks.append(ModelCheckpoint(dirpath=output_dir / "checkpoints", filename="last",
+                                         save_top_k=1, enable_version_counter=False))
+    trainer: pl.Trainer = instantiate(cfg.trainer, logger=logger or False, callbacks=callbacks,
                                       default_root_dir=str(output_dir))
     config = flat_config(cfg, label)
     failed = True
@@ -102,12 +122,13 @@ def run(cfg: DictConfig) -> float | list[float]:
         if logger is not None:
             logger.log_hyperparams(config)
             logger.log_metrics(cost_metrics(cost), step=0)
-        trainer.fit(module, datamodule=datamodule)
+        trainer.fit(module, datamodule=datamodule, ckpt_path=resume_from(cfg, output_dir))
+        if "val/acc1" not in trainer.callback_metrics:  # resumed from a run that had finished
+            trainer.validate(module, datamodule=datamodule, verbose=False)
+        # callback_metrics, not the callback's own fields: with ddp_spawn only they come back.
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items()
-                   if k.startswith("val/")}
+                   if k.startswith(("val/", "train/images_per_s", "train/seconds"))}
         metrics.update(cost_metrics(cost))
-        metrics["train/images_per_s"] = throughput.images_per_s
-        metrics["train/seconds"] = throughput.seconds
         if cfg.latency.enabled:  # after training: nothing else of this trial runs meanwhile
             metrics.update(measure_configured(net, cfg.data.resolution, cfg.latency).metrics())
         tracking.log_summary(logger, metrics)
@@ -119,6 +140,7 @@ def run(cfg: DictConfig) -> float | list[float]:
             "cost_by_type": {"mult_adds": cost.mult_adds_by_type, "params": cost.params_by_type},
             "objectives": {k: metrics[k] for k in cfg.objectives},
             "wall_seconds": time.perf_counter() - started,
+            "torch_threads": torch.get_num_threads(),
             "wandb_dir": tracking.wandb_run_dir(logger),
         }
         write_result(output_dir, result)
@@ -139,7 +161,7 @@ def print_summary(result: dict[str, Any]) -> None:
         ("top-5", f"{100 * m['val/acc5']:.2f} %"),
         ("mult-adds", f"{m['cost/mult_adds_M']:,.2f} M"),
         ("params", f"{m['cost/params_M']:.3f} M"),
-        ("train images/s", f"{m['train/images_per_s']:,.0f}" if m["train/images_per_s"] else "-"),
+        ("train images/s", f"{m['train/images_per_s']:,.0f}" if m.get("train/images_per_s") else "-"),
     ]
     if "latency/median_ms" in m:
         rows.append(("latency", f"{m['latency/median_ms']:.2f} ms median, CV {m['latency/cv']:.3f} "
