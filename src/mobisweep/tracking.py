@@ -10,9 +10,11 @@ import json
 import logging
 import netrc
 import os
+import socket
 import subprocess
 import sys
 from typing import Any
+from urllib.parse import urlparse
 
 from hydra.utils import instantiate
 from lightning.pytorch.loggers import Logger, WandbLogger
@@ -44,17 +46,47 @@ def has_wandb_key() -> bool:
 
 
 def wandb_mode(requested: str) -> str:
-    """``auto`` is ``WANDB_MODE`` when set, else online with an API key and offline without."""
+    """``auto`` is ``WANDB_MODE`` when set, else online with an API key and offline without.
+
+    Online needs W&B's server: where it cannot be reached the run goes offline with one warning
+    (its files sync later) instead of waiting out W&B's init timeout and failing the trial.
+    """
     if requested not in WANDB_MODES:
         raise ConfigError("logger.mode", requested, f"must be one of {', '.join(WANDB_MODES)}")
-    if requested != "auto":
-        return requested
-    from_env = os.environ.get("WANDB_MODE", "").lower()
-    if from_env in ("online", "offline", "disabled"):
-        return from_env
-    if from_env == "dryrun":
+    mode = requested
+    if requested == "auto":
+        from_env = os.environ.get("WANDB_MODE", "").lower()
+        if from_env in ("online", "offline", "disabled"):
+            mode = from_env
+        elif from_env == "dryrun":
+            mode = "offline"
+        else:
+            mode = "online" if has_wandb_key() else "offline"
+    if mode == "online" and not wandb_reachable():
         return "offline"
-    return "online" if has_wandb_key() else "offline"
+    return mode
+
+
+_REACHABLE: dict[str, bool] = {}
+
+
+def wandb_reachable(timeout: float = 5.0) -> bool:
+    """Whether W&B's server (``WANDB_BASE_URL``, default api.wandb.ai) accepts a connection.
+
+    Asked once per process and server; warns once when it does not.
+    """
+    base_url = os.environ.get("WANDB_BASE_URL", "https://api.wandb.ai")
+    if base_url not in _REACHABLE:
+        parsed = urlparse(base_url)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        try:
+            socket.create_connection((parsed.hostname, port), timeout=timeout).close()
+            _REACHABLE[base_url] = True
+        except OSError as error:
+            _REACHABLE[base_url] = False
+            log.warning("W&B server %s unreachable (%s): logging offline; sync later with "
+                        "`wandb sync <run dir>`", base_url, error.strerror or error)
+    return _REACHABLE[base_url]
 
 
 def make_logger(logger_cfg: DictConfig | None, name: str) -> Logger | None:
