@@ -49,3 +49,18 @@ def run_module(module: str, *args: str, cwd: Path | None = None, timeout: float 
         [sys.executable, "-m", module, *args], cwd=cwd or REPO, capture_output=True, text=True,
         timeout=timeout, env={**os.environ, "COLUMNS": "250", **(env or {})},
     )
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator["Postgres"]:
+    """A PostgreSQL server on 127.0.0.1 for this session (skipped, saying why, where none starts)."""
+    from .services import start_postgres
+
+    try:
+        server, stop = start_postgres()
+    except RuntimeError as error:
+        if os.environ.get("CI"):
+            raise  # CI installs PostgreSQL: a server that does not start there is a failure
+        pytest.skip(f"no PostgreSQL server: {error}")
+    yield server
+    stop()
