@@ -62,7 +62,10 @@ class ClassificationModule(pl.LightningModule):
         logits = self(images)
         loss = F.cross_entropy(logits, labels, label_smoothing=self.hparams.label_smoothing)
         training = split == "train"
-        self.log(f"{split}/loss", loss, on_step=training, on_epoch=True, batch_size=len(labels))
+        # Under DDP the validation loss is averaged over every process's shard (once, at the end
+        # of the epoch); the training loss stays per process, to keep an all-reduce off each step.
+        self.log(f"{split}/loss", loss, on_step=training, on_epoch=True, batch_size=len(labels),
+                 sync_dist=not training)
         if training:
             self.log("loss", loss, prog_bar=True, logger=False, batch_size=len(labels))
         for k in (1,) if training else (1, 5):
