@@ -117,7 +117,7 @@ def wait_for_checkpoint(study: optuna.Study, worker: subprocess.Popen) -> optuna
     raise AssertionError(f"the worker exited before a checkpoint: {log_of(worker)}")
 
 
-LONG = [*TINY[:2], "trainer.max_epochs=6", *TINY[3:], "model.alpha=0.5,0.25", "data.rho=1.0,0.571"]
+LONG = [*TINY[:2], "trainer.max_epochs=6", *TINY[3:], "model.alpha=0.25", "data.rho=1.0,0.571"]
 
 
 def test_a_killed_worker_trial_fails_is_retried_and_resumes(tmp_path, postgres):
@@ -133,7 +133,7 @@ def test_a_killed_worker_trial_fails_is_retried_and_resumes(tmp_path, postgres):
     wait_all([second])
     assert second.returncode == 0, log_of(second)
 
-    points = [(a, r) for a in (0.5, 0.25) for r in (1.0, 0.571)]
+    points = [(0.25, 1.0), (0.25, 0.571)]
     check_grid_done(study, points)
     trials = {t.number: t for t in study.get_trials()}
     assert trials[killed.number].state == TrialState.FAIL  # failed by the survivor's heartbeat check
