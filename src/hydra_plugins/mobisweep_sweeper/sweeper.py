@@ -30,12 +30,14 @@ from optuna.trial import TrialState
 from rich.console import Console
 
 from mobisweep.cli import config_errors_exit
+from mobisweep.config import instantiate_node
 from mobisweep.errors import ConfigError
 from mobisweep.models.factory import build_model_with_cost
 from mobisweep.report import write_report
 from mobisweep.sweep.space import SearchSpace, parse_search_space
 from mobisweep.sweep.storage import (
     Heartbeat,
+    check_no_password,
     fail_stale_trials,
     has_native_heartbeat,
     masked,
@@ -52,12 +54,14 @@ from mobisweep.sweep.study import (
 )
 from mobisweep.sweep.summary import log_to_wandb, print_summary, summarize_study, write_trials_csv
 from mobisweep.tracking import wandb_mode
+from mobisweep.validate import validate_config
 
 log = logging.getLogger(__name__)
 # mobisweep drives heartbeats from its own ask/tell loop, on purpose, not from Study.optimize.
 warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 BUDGETS = {"mult_adds_M": "cost/mult_adds_M", "params_M": "cost/params_M"}
+MAX_CHECKED_POINTS = 256  # larger grids: the first 256 points are checked up front
 OUTPUT_DIR = "mobisweep:output_dir"
 RESUMED_FROM = "mobisweep:resumed_from"
 WORKER = "mobisweep:worker"
@@ -105,6 +109,7 @@ class MobisweepSweeper(Sweeper):
     # -- checks before any trial runs ---------------------------------------------------------
 
     def _check(self, space: SearchSpace) -> dict[str, float]:
+        check_no_password(self.storage)
         objectives = list(self.config.get("objectives") or [])
         if len(objectives) != len(self.directions):
             raise ConfigError("hydra.sweeper.direction", self.directions,
@@ -137,6 +142,20 @@ class MobisweepSweeper(Sweeper):
                 raise ConfigError(f"sweep.budget.{key}", limit, "must be a number > 0")
         return {k: float(v) for k, v in budget.items() if v is not None}
 
+    def _check_points(self, space: SearchSpace) -> None:
+        """Build and count the model of every grid point (a free search: of every bound and
+        choice) and read the data set once, before the study is opened: a value the model or the
+        data refuse stops the sweep here, with nothing asked, run or left RUNNING."""
+        points = space.grid() if self.grid else space.probes()
+        for index, point in enumerate(points[:MAX_CHECKED_POINTS]):
+            cfg = self._trial_config([*space.overrides(point), "trial_number=0"])
+            validate_config(cfg)
+            build_model_with_cost(cfg)
+            if index == 0:
+                datamodule = instantiate_node(cfg.data)
+                if hasattr(datamodule, "check"):
+                    datamodule.check()
+
     def _sampler(self, space: SearchSpace) -> optuna.samplers.BaseSampler:
         if self.grid:
             # Every grid trial is queued with its point, so no sampler is consulted. (Optuna's
@@ -153,6 +172,7 @@ class MobisweepSweeper(Sweeper):
         budget = self._check(space)
         if self.grid and not space.distributions:
             raise ConfigError("hydra.sweeper.params", {}, "a grid sweep needs choice(...) params")
+        self._check_points(space)
         study_name = self.study_name or "mobisweep"
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
         storage = open_storage(self.storage, self.heartbeat_interval, self.grace_period)

@@ -14,7 +14,7 @@ from pathlib import Path
 import lightning.pytorch as pl
 import torch
 from PIL import Image, UnidentifiedImageError
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision import transforms
 from torchvision.datasets import ImageFolder
 
@@ -79,8 +79,15 @@ class ImageFolderDataModule(pl.LightningDataModule):
                  num_workers: int = 8, pin_memory: bool = True, persistent_workers: bool = True,
                  train_dir: str = "train", val_dir: str = "val", crop_fraction: float = 0.875,
                  min_scale: float = 0.08, classes: Sequence[str] | None = None,
-                 rho: float | None = None, base_resolution: int | None = None) -> None:
+                 rho: float | None = None, base_resolution: int | None = None,
+                 train_subset: int | None = None, val_subset: int | None = None,
+                 seed: int = 0) -> None:
         super().__init__()
+        for name, value in (("train_subset", train_subset), ("val_subset", val_subset)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 1):
+                raise ConfigError(f"data.{name}", value, "must be null or an integer >= 1")
+        self.train_subset, self.val_subset, self.seed = train_subset, val_subset, seed
         self.root = self.check_root(root, train_dir, val_dir)
         self.num_classes, self.resolution, self.batch_size = num_classes, resolution, batch_size
         self.num_workers, self.pin_memory = num_workers, pin_memory
@@ -89,8 +96,8 @@ class ImageFolderDataModule(pl.LightningDataModule):
         self.crop_fraction, self.min_scale = crop_fraction, min_scale
         self.classes = list(classes) if classes else None
         self.rho, self.base_resolution = rho, base_resolution
-        self.train_set: SkippingImageFolder | None = None
-        self.val_set: SkippingImageFolder | None = None
+        self.train_set: Dataset | None = None
+        self.val_set: Dataset | None = None
 
     def check_root(self, root: str | None, train_dir: str, val_dir: str) -> Path:
         """Refuse a missing or wrongly laid out root before anything is trained."""
@@ -123,8 +130,17 @@ class ImageFolderDataModule(pl.LightningDataModule):
         if len(self.train_set.classes) != self.num_classes:
             raise ConfigError("data.num_classes", self.num_classes,
                               f"{self.root / self.train_dir} has {len(self.train_set.classes)} classes")
+        # A sweep's budget knob, as on the in-memory data sets: the same seeded images every trial.
+        self.train_set = self._subset(self.train_set, self.train_subset, offset=0)
+        self.val_set = self._subset(self.val_set, self.val_subset, offset=1)
 
-    def _loader(self, dataset: SkippingImageFolder, shuffle: bool) -> DataLoader:
+    def _subset(self, dataset: Dataset, size: int | None, offset: int) -> Dataset:
+        if size is None or size >= len(dataset):
+            return dataset
+        generator = torch.Generator().manual_seed(self.seed + offset)
+        return Subset(dataset, torch.randperm(len(dataset), generator=generator)[:size].tolist())
+
+    def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
         return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle,
                           num_workers=self.num_workers, pin_memory=self.pin_memory,
                           persistent_workers=self.persistent_workers, drop_last=shuffle)

@@ -69,6 +69,10 @@ class InMemoryDataModule(pl.LightningDataModule):
         """Return ``(train_images, train_labels), (val_images, val_labels)``: uint8 NCHW, int64."""
         raise NotImplementedError
 
+    def check(self) -> None:
+        """Read the data set once: missing or corrupt files are refused before a sweep starts."""
+        self.load()
+
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return

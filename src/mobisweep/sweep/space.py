@@ -54,9 +54,26 @@ class SearchSpace:
                                                    log=dist.log)
         return params
 
+    def probes(self) -> list[dict[str, Any]]:
+        """Points that reach every bound and choice of every parameter (the others at their first
+        value): what a free search is checked with before it starts."""
+        names = list(self.distributions)
+        extremes = {name: _extremes(self.distributions[name]) for name in names}
+        base = {name: values[0] for name, values in extremes.items()}
+        points = [base]
+        for name in names:
+            points += [{**base, name: value} for value in extremes[name][1:]]
+        return points
+
     def overrides(self, params: Mapping[str, Any]) -> list[str]:
         """Hydra overrides of one trial: its sampled values, then the fixed ones."""
         return [f"{k}={v}" for k, v in params.items()] + [f"{k}={v}" for k, v in self.fixed.items()]
+
+
+def _extremes(dist: BaseDistribution) -> list[Any]:
+    if isinstance(dist, CategoricalDistribution):
+        return list(dist.choices)
+    return [dist.low, dist.high]
 
 
 def grid_values(name: str, dist: BaseDistribution) -> list[Any]:

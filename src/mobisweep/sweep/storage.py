@@ -67,6 +67,24 @@ def journal_path(url: str) -> Path:
     return Path(url.removeprefix(JOURNAL_PREFIX))
 
 
+def check_no_password(url: str | None) -> None:
+    """Refuse a password written into the storage URL: Hydra saves the command line's overrides in
+    the run folder (.hydra/overrides.yaml, multirun.yaml), so it would land on disk in clear."""
+    if not url or "://" not in url or url.startswith(JOURNAL_PREFIX):
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        password = make_url(url).password
+    except ArgumentError:
+        return
+    if password:
+        raise ConfigError("hydra.sweeper.storage", masked(url),
+                          "no password in the URL (Hydra saves it in the run folder): set "
+                          "PGPASSWORD or ~/.pgpass (MySQL: ?read_default_file=~/.my.cnf)")
+
+
 def open_storage(url: str | None, heartbeat_interval: int | None = 60,
                  grace_period: int | None = None) -> BaseStorage | None:
     """The Optuna storage of ``url``; a storage that cannot be reached is a one-line ConfigError."""
@@ -81,6 +99,7 @@ def open_storage(url: str | None, heartbeat_interval: int | None = 60,
         return JournalStorage(JournalFileBackend(str(path), lock_obj=lock))
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    given = url
     if url.startswith(("postgresql://", "postgres://")):
         # psycopg 3 (mobisweep[dist]), whatever SQLAlchemy's default driver for the scheme.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -91,7 +110,7 @@ def open_storage(url: str | None, heartbeat_interval: int | None = 60,
             return RDBStorage(url, heartbeat_interval=heartbeat_interval,
                               grace_period=grace_period, engine_kwargs=_engine_kwargs(url))
     except Exception as error:  # noqa: BLE001 - drivers raise their own types (psycopg2, sqlite3)
-        raise ConfigError("hydra.sweeper.storage", masked(url), _first_line(error, url)) from None
+        raise ConfigError("hydra.sweeper.storage", masked(given), _first_line(error, url)) from None
 
 
 @contextlib.contextmanager
@@ -234,7 +253,9 @@ def fail_stale_trials(study: optuna.Study, grace_period: float) -> list[int]:
     storage = study._storage
     if has_native_heartbeat(storage):
         before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
-        optuna.storages.fail_stale_trials(study)
+        with warnings.catch_warnings():  # experimental since Optuna 2.9, and what we need
+            warnings.simplefilter("ignore")
+            optuna.storages.fail_stale_trials(study)
         after = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
         return sorted(before & after)
     if not isinstance(storage, JournalStorage):
