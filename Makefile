@@ -13,13 +13,14 @@ ARGS ?=
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
-system-deps: ## Debian packages the default run and the tests use: Fashion-MNIST, Chromium (root + apt-get)
+system-deps: ## Debian packages the default run and the tests use: Fashion-MNIST, Chromium, PostgreSQL (root + apt-get)
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		need=""; \
 		[ -d /usr/share/datasets/fashion-mnist ] || need="$$need dataset-fashion-mnist"; \
 		command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+		ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 		if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; fi; \
-	else echo "system-deps: no root apt-get here; install Debian's dataset-fashion-mnist and chromium yourself"; fi
+	else echo "system-deps: no root apt-get here; install Debian's dataset-fashion-mnist, chromium and postgresql yourself"; fi
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
