@@ -57,8 +57,6 @@ from mobisweep.tracking import wandb_mode
 from mobisweep.validate import validate_config
 
 log = logging.getLogger(__name__)
-# mobisweep drives heartbeats from its own ask/tell loop, on purpose, not from Study.optimize.
-warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 BUDGETS = {"mult_adds_M": "cost/mult_adds_M", "params_M": "cost/params_M"}
 MAX_CHECKED_POINTS = 256  # larger grids: the first 256 points are checked up front

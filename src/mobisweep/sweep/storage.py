@@ -33,6 +33,8 @@ from mobisweep.errors import ConfigError
 JOURNAL_PREFIX = "journal:///"
 HEARTBEAT_ATTR = "mobisweep:heartbeat"  # unix time, on storages without native heartbeats
 SCHEMA_LOCK_KEY = zlib.crc32(b"mobisweep:schema")
+# mobisweep beats from its own ask/tell loop, on purpose, not from Study.optimize.
+warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 
 
 def masked(url: str | None) -> str:
