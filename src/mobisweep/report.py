@@ -16,8 +16,10 @@ from pathlib import Path
 
 import optuna
 
+from mobisweep.cli import config_errors_exit
 from mobisweep.pareto import pareto_front
 from mobisweep.paper import PAPER_ROWS
+from mobisweep.sweep.storage import open_storage
 from mobisweep.sweep.summary import SweepSummary, TrialRow, summarize_study
 
 
@@ -50,7 +52,8 @@ def load_summary(target: str, study_name: str | None = None) -> tuple[SweepSumma
     else:
         if not study_name:
             raise SystemExit("mobisweep.report: a storage URL needs --study NAME")
-        storage, out_dir = target, Path("sweeps") / study_name
+        # postgresql:// (psycopg 3), journal:///...: the sweeper's own URLs, errors masked.
+        storage, out_dir = open_storage(target, heartbeat_interval=None), Path("sweeps") / study_name
     study = optuna.load_study(study_name=study_name, storage=storage)
     objectives = [f"objective {i}" for i in range(len(study.directions))]
     return summarize_study(study, objectives), out_dir
@@ -178,7 +181,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--study", help="the study name (default: the folder's name)")
     parser.add_argument("--out", type=Path, help="where to write (default: the sweep folder)")
     args = parser.parse_args(argv)
-    summary, out_dir = load_summary(args.target, args.study)
+    with config_errors_exit():
+        summary, out_dir = load_summary(args.target, args.study)
     for path in write_report(summary, args.out or out_dir):
         print(path)
 
