@@ -125,6 +125,8 @@ def main() -> None:
     parser.add_argument("--step-batch", type=int, default=32)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--compile", action="store_true",
+                        help="also time torch.compile'd MobileNetV1 in the step comparison")
     args = parser.parse_args()
     os.environ.setdefault("WANDB_SILENT", "true")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
@@ -132,13 +134,25 @@ def main() -> None:
 
     # 1. One training step: mobisweep's MobileNet vs timm's, alpha 1.0, 1000 classes.
     ours_net, timm_net = MobileNetV1(alpha=1.0), timm.create_model("mobilenetv1_100")
-    ours_step, timm_step = [], []
+    ours_step, timm_step, compiled_step = [], [], []
+    if args.compile:
+        compiled = torch.compile(MobileNetV1(alpha=1.0))
+        start = time.perf_counter()
+        step_images_per_s(compiled, args.step_batch, args.step_resolution, 1)
+        print(f"torch.compile warm-up: {time.perf_counter() - start:.0f} s")
     for _ in range(args.repeats):
         ours_step.append(step_images_per_s(ours_net, args.step_batch, args.step_resolution, args.steps))
         timm_step.append(step_images_per_s(timm_net, args.step_batch, args.step_resolution, args.steps))
+        if args.compile:
+            compiled_step.append(step_images_per_s(compiled, args.step_batch,
+                                                   args.step_resolution, args.steps))
     print(f"1. training step, alpha 1.0, {args.step_resolution} px, batch {args.step_batch}")
     print(rounds("   mobisweep MobileNetV1", ours_step))
     print(rounds("   timm mobilenetv1_100", timm_step))
+    if args.compile:
+        print(rounds("   mobisweep, torch.compile", compiled_step))
+        print(f"   ratio compiled / eager = "
+              f"{statistics.median(compiled_step) / statistics.median(ours_step):.3f}")
     step_ratio = statistics.median(ours_step) / statistics.median(timm_step)
     print(f"   ratio mobisweep / timm = {step_ratio:.3f}  (>= 0.95: no slower)")
 
