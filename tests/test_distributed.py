@@ -117,7 +117,7 @@ def wait_for_checkpoint(study: optuna.Study, worker: subprocess.Popen) -> optuna
     raise AssertionError(f"the worker exited before a checkpoint: {log_of(worker)}")
 
 
-LONG = [*TINY[:2], "trainer.max_epochs=6", *TINY[3:], "model.alpha=0.25", "data.rho=1.0,0.571"]
+LONG = [*TINY[:2], "trainer.max_epochs=6", *TINY[3:], "model.alpha=choice(0.25)", "data.rho=1.0,0.571"]
 
 
 def test_a_killed_worker_trial_fails_is_retried_and_resumes(tmp_path, postgres):

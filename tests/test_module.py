@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import socket
 
 import pytest
 import torch
@@ -55,7 +56,13 @@ def test_wandb_mode(monkeypatch, tmp_path):
     monkeypatch.delenv("WANDB_MODE", raising=False)
     assert tracking.wandb_mode("auto") == "offline"
     monkeypatch.setenv("WANDB_API_KEY", "x" * 40)
-    assert tracking.wandb_mode("auto") == "online"
+    monkeypatch.setattr(tracking, "_REACHABLE", {})
+    with socket.create_server(("127.0.0.1", 0)) as server:  # a W&B server that accepts connections
+        monkeypatch.setenv("WANDB_BASE_URL", f"http://127.0.0.1:{server.getsockname()[1]}")
+        assert tracking.wandb_mode("auto") == "online"
+    monkeypatch.setenv("WANDB_BASE_URL", "http://127.0.0.1:9")  # nothing listens: offline
+    assert tracking.wandb_mode("auto") == "offline"
+    assert tracking.wandb_mode("online") == "offline"
     monkeypatch.setenv("WANDB_MODE", "disabled")
     assert tracking.wandb_mode("auto") == "disabled"
     assert tracking.wandb_mode("offline") == "offline"
