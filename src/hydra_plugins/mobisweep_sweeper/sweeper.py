@@ -38,8 +38,8 @@ from mobisweep.sweep.space import SearchSpace, parse_search_space
 from mobisweep.sweep.storage import (
     Heartbeat,
     check_no_password,
+    detects_dead_workers,
     fail_stale_trials,
-    has_native_heartbeat,
     masked,
     open_storage,
     study_lock,
@@ -183,7 +183,7 @@ class MobisweepSweeper(Sweeper):
                       f"{dict((s.name, n) for s, n in count_states(study).items())} already; "
                       f"worker {self.worker}")
         # Only where dead workers can be told from live ones is it worth waiting for them.
-        detects_dead = has_native_heartbeat(storage) or isinstance(storage, optuna.storages.JournalStorage)
+        detects_dead = detects_dead_workers(storage)
         while True:
             with study_lock(storage, self.storage, study_name):
                 for number in fail_stale_trials(study, self.grace_period):

@@ -19,6 +19,7 @@ import time
 import warnings
 import zlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import optuna
@@ -30,11 +31,27 @@ from optuna.trial import TrialState
 
 from mobisweep.errors import ConfigError
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
 JOURNAL_PREFIX = "journal:///"
 HEARTBEAT_ATTR = "mobisweep:heartbeat"  # unix time, on storages without native heartbeats
 SCHEMA_LOCK_KEY = zlib.crc32(b"mobisweep:schema")
 # mobisweep beats from its own ask/tell loop, on purpose, not from Study.optimize.
 warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
+
+
+def _database_url(url: str | None) -> URL | None:
+    """SQLAlchemy's parse of a database URL; None for no URL, a journal file or an unparsable one."""
+    if not url or "://" not in url or url.startswith(JOURNAL_PREFIX):
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url)
+    except ArgumentError:
+        return None
 
 
 def masked(url: str | None) -> str:
@@ -43,25 +60,16 @@ def masked(url: str | None) -> str:
         return "in memory"
     if url.startswith(JOURNAL_PREFIX) or "://" not in url:
         return url
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url.split("://", 1)[0] + "://***"
+    parsed = _database_url(url)
+    return parsed.render_as_string(hide_password=True) if parsed is not None \
+        else url.split("://", 1)[0] + "://***"
 
 
 def scrub(text: str, url: str | None) -> str:
     """``text`` without the URL's password, wherever a driver may have echoed it."""
-    if url and "://" in url and not url.startswith(JOURNAL_PREFIX):
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        with contextlib.suppress(ArgumentError):
-            password = make_url(url).password
-            if password:
-                text = text.replace(str(password), "***")
+    parsed = _database_url(url)
+    if parsed is not None and parsed.password:
+        text = text.replace(str(parsed.password), "***")
     return text
 
 
@@ -72,16 +80,8 @@ def journal_path(url: str) -> Path:
 def check_no_password(url: str | None) -> None:
     """Refuse a password written into the storage URL: Hydra saves the command line's overrides in
     the run folder (.hydra/overrides.yaml, multirun.yaml), so it would land on disk in clear."""
-    if not url or "://" not in url or url.startswith(JOURNAL_PREFIX):
-        return
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        password = make_url(url).password
-    except ArgumentError:
-        return
-    if password:
+    parsed = _database_url(url)
+    if parsed is not None and parsed.password:
         raise ConfigError("hydra.sweeper.storage", masked(url),
                           "no password in the URL (Hydra saves it in the run folder): set "
                           "PGPASSWORD or ~/.pgpass (MySQL: ?read_default_file=~/.my.cnf)")
@@ -191,6 +191,11 @@ def study_lock(storage: BaseStorage | None, url: str | None, study_name: str) ->
         finally:
             connection.execute(release, {"key": key if dialect == "postgresql" else str(key)})
             connection.commit()
+
+
+def detects_dead_workers(storage: BaseStorage | None) -> bool:
+    """Whether :func:`fail_stale_trials` can tell a dead worker's trial from a live one here."""
+    return has_native_heartbeat(storage) or isinstance(storage, JournalStorage)
 
 
 def has_native_heartbeat(storage: BaseStorage | None) -> bool:
