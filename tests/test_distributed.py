@@ -14,6 +14,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from mobisweep.run import last_checkpoint
 from mobisweep.sweep.storage import open_storage
 from mobisweep.sweep.study import INTERRUPTED, RETRY_OF
 
@@ -111,7 +112,7 @@ def wait_for_checkpoint(study: optuna.Study, worker: subprocess.Popen) -> optuna
             owner = trial.user_attrs.get("mobisweep:worker", "")
             out = trial.user_attrs.get("mobisweep:output_dir")
             if owner.endswith(f":{worker.pid}") and out and \
-                    (Path(out) / "checkpoints/last.ckpt").is_file():
+                    last_checkpoint(Path(out)).is_file():
                 return trial
         time.sleep(0.2)
     raise AssertionError(f"the worker exited before a checkpoint: {log_of(worker)}")

@@ -78,12 +78,17 @@ def write_result(output_dir: Path, result: dict[str, Any]) -> Path:
     return path
 
 
+def last_checkpoint(output_dir: Path) -> Path:
+    """Where a trial keeps its one checkpoint, rewritten every epoch: what a retry resumes from."""
+    return output_dir / "checkpoints" / "last.ckpt"
+
+
 def resume_from(cfg: DictConfig, output_dir: Path) -> str | None:
     """``ckpt_path``, else the trial folder's own last checkpoint: a job that SLURM pre-empted and
     requeued runs the same trial in the same folder, and goes on where it stopped."""
     if cfg.get("ckpt_path"):
         return str(cfg.ckpt_path)
-    last = output_dir / "checkpoints" / "last.ckpt"
+    last = last_checkpoint(output_dir)
     if cfg.trainer.get("enable_checkpointing") and last.is_file():
         log.info("resuming from %s", last)
         return str(last)
@@ -112,7 +117,8 @@ def run(cfg: DictConfig) -> float | list[float]:
     if cfg.trainer.get("enable_checkpointing"):
         # One file, last.ckpt, rewritten every epoch: what an interrupted or killed trial resumes
         # from. (save_top_k=0 with save_last would write it only when training ends.)
-        callbacks.append(ModelCheckpoint(dirpath=output_dir / "checkpoints", filename="last",
+        last = last_checkpoint(output_dir)
+        callbacks.append(ModelCheckpoint(dirpath=last.parent, filename=last.stem,
                                          save_top_k=1, enable_version_counter=False))
     trainer: pl.Trainer = instantiate(cfg.trainer, logger=logger or False, callbacks=callbacks,
                                       default_root_dir=str(output_dir))

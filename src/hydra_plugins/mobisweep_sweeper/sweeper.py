@@ -34,6 +34,7 @@ from mobisweep.config import instantiate_node
 from mobisweep.errors import ConfigError
 from mobisweep.models.factory import build_model_with_cost
 from mobisweep.report import write_report
+from mobisweep.run import last_checkpoint
 from mobisweep.sweep.space import SearchSpace, parse_search_space
 from mobisweep.sweep.storage import (
     Heartbeat,
@@ -275,8 +276,8 @@ class MobisweepSweeper(Sweeper):
         previous = study._storage.get_trial(study._storage.get_trial_id_from_study_id_trial_number(
             study._study_id, number))
         output_dir = previous.user_attrs.get(OUTPUT_DIR)
-        if output_dir and (Path(output_dir) / "checkpoints" / "last.ckpt").is_file():
-            return str(Path(output_dir) / "checkpoints" / "last.ckpt")
+        if output_dir and last_checkpoint(Path(output_dir)).is_file():
+            return str(last_checkpoint(Path(output_dir)))
         return previous.user_attrs.get(RESUMED_FROM)
 
     def _trial_config(self, overrides: list[str]) -> DictConfig:
