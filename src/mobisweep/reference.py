@@ -14,7 +14,7 @@ import csv
 import math
 from pathlib import Path
 
-from mobisweep.paper import PAPER_ROWS
+from mobisweep.paper import PAPER_ROWS, PaperRow
 
 ALPHAS = (1.0, 0.75, 0.5, 0.25)
 RHOS = (1.0, 0.857, 0.714, 0.571)
@@ -26,8 +26,12 @@ def read_trials(path: Path) -> list[dict[str, str]]:
         return [row for row in csv.DictReader(stream) if row["state"] == "COMPLETE"]
 
 
+def paper_row(table: int, name: str) -> PaperRow | None:
+    return next((r for r in PAPER_ROWS if r.table == table and r.name == name), None)
+
+
 def paper_top1(table: int, name: str) -> float:
-    return next(r.top1 for r in PAPER_ROWS if r.table == table and r.name == name)
+    return paper_row(table, name).top1
 
 
 def pct(value: str | float) -> str:
@@ -90,7 +94,7 @@ def thin_vs_shallow(rows: list[dict[str, str]]) -> list[str]:
              "|---|---|---|---|---|---|---|---|"]
     for (alpha, depth), row in sorted(by.items(), reverse=True):
         name = {(0.75, 5): "0.75 MobileNet", (1.0, 0): "Shallow MobileNet"}.get((alpha, depth), "")
-        paper = next((p for p in PAPER_ROWS if p.table == 5 and p.name == name), None)
+        paper = paper_row(5, name)
         lines.append(f"| {name or '(other corner)'} | {alpha} | {depth} | "
                      f"{f'{paper.top1} %' if paper else '—'} | "
                      f"{f'{paper.mult_adds_M:g} M' if paper else '—'} | {pct(row['val/acc1'])} % | "
@@ -106,7 +110,7 @@ def dw_vs_full(rows: list[dict[str, str]]) -> list[str]:
     lines = ["| model | paper top-1 | paper mult-adds | top-1 here | mult-adds here | params here |",
              "|---|---|---|---|---|---|"]
     for block, name in (("full", "Conv MobileNet"), ("separable", "MobileNet")):
-        paper = next(p for p in PAPER_ROWS if p.table == 4 and p.name == name)
+        paper = paper_row(4, name)
         row = by[block]
         lines.append(f"| {name} (`model.block={block}`) | {paper.top1} % | {paper.mult_adds_M:g} M | "
                      f"{pct(row['val/acc1'])} % | {float(row['cost/mult_adds_M']):.2f} M | "
@@ -127,7 +131,7 @@ def baselines(rows: list[dict[str, str]]) -> list[str]:
              "|---|---|---|---|---|---|"]
     for row in sorted(rows, key=lambda r: -float(r["val/acc1"])):
         name, table = BASELINE_NAMES[row["model"]]
-        paper = next(p for p in PAPER_ROWS if p.table == table and p.name == name)
+        paper = paper_row(table, name)
         lines.append(f"| {row['model']} | {paper.top1} % | {paper.mult_adds_M:g} M | "
                      f"{pct(row['val/acc1'])} % | {float(row['cost/mult_adds_M']):.1f} M | "
                      f"{float(row['cost/params_M']):.2f} M |")

@@ -18,7 +18,7 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision import transforms
 from torchvision.datasets import ImageFolder
 
-from mobisweep.errors import ConfigError
+from mobisweep.errors import ConfigError, is_integer
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +84,7 @@ class ImageFolderDataModule(pl.LightningDataModule):
                  seed: int = 0) -> None:
         super().__init__()
         for name, value in (("train_subset", train_subset), ("val_subset", val_subset)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                      or value < 1):
+            if value is not None and (not is_integer(value) or value < 1):
                 raise ConfigError(f"data.{name}", value, "must be null or an integer >= 1")
         self.train_subset, self.val_subset, self.seed = train_subset, val_subset, seed
         self.root = self.check_root(root, train_dir, val_dir)
