@@ -7,12 +7,16 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 
 from mobisweep.config import config_composer
+
+if TYPE_CHECKING:
+    from .services import Postgres
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -21,6 +25,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("WANDB_MODE", "offline")
 
 Compose = Callable[[Sequence[str]], DictConfig]
+
+# A trial of a few seconds for sweeper, launcher and service tests: digits, one epoch, no latency
+# (latency is serialized machine-wide, and not what those tests are about).
+TINY_TRIAL = ["data=digits", "data.train_subset=300", "trainer.max_epochs=1", "latency=none",
+              "logger.mode=offline"]
 
 
 def _composer(config_name: str) -> Iterator[Compose]:

@@ -20,10 +20,8 @@ from mobisweep.data import fashion_mnist
 from mobisweep.sweep.space import parse_search_space
 from mobisweep.sweep.study import SPACE_ATTR, describe_space
 
-from .conftest import REPO, run_module
+from .conftest import REPO, TINY_TRIAL, run_module
 
-TINY = ["data=digits", "data.train_subset=300", "trainer.max_epochs=1", "latency=none",
-        "logger.mode=offline"]
 
 # (row, overrides, the message on stderr, exit code). {tmp} is the test's temporary folder.
 CASES = [
@@ -88,8 +86,8 @@ def test_refused_with_one_line_naming_the_field(tmp_path, row, overrides, messag
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     prepare(tmp_path, row, storage)
     overrides = [o.replace("{tmp}", str(tmp_path)) for o in overrides]
-    tiny = [o for o in TINY if not o.startswith("data")] if any(
-        o.startswith("data=") for o in overrides) else TINY
+    tiny = [o for o in TINY_TRIAL if not o.startswith("data")] if any(
+        o.startswith("data=") for o in overrides) else TINY_TRIAL
     result = run_module("mobisweep", "+sweep=alpha_rho", *tiny, f"hydra.sweeper.storage={storage}",
                         f"hydra.sweep.dir={tmp_path / 'sweep'}", *overrides, "-m",
                         env={"WANDB_MODE": "offline"})
@@ -110,7 +108,7 @@ def test_refused_with_one_line_naming_the_field(tmp_path, row, overrides, messag
 
 def test_wrong_database_password_is_named_and_masked(tmp_path, postgres):
     database = postgres.create_database("wrong_password")
-    result = run_module("mobisweep", "+sweep=alpha_rho", *TINY,
+    result = run_module("mobisweep", "+sweep=alpha_rho", *TINY_TRIAL,
                         f"hydra.sweeper.storage={postgres.url(database)}",
                         f"hydra.sweep.dir={tmp_path / 'sweep'}", "-m",
                         env={"WANDB_MODE": "offline", "PGPASSWORD": "not-the-password"})
@@ -124,7 +122,8 @@ def test_wrong_database_password_is_named_and_masked(tmp_path, postgres):
 def test_the_password_never_lands_in_the_run_folder(tmp_path, postgres):
     """A real sweep on PostgreSQL: no file under the sweep folder holds the password."""
     database = postgres.create_database("no_secrets")
-    result = run_module("mobisweep", "+sweep=alpha_rho", *TINY, "model.alpha=choice(0.25)", "data.rho=1.0",
+    result = run_module("mobisweep", "+sweep=alpha_rho", *TINY_TRIAL, "model.alpha=choice(0.25)",
+                        "data.rho=1.0",
                         f"hydra.sweeper.storage={postgres.url(database)}",
                         f"hydra.sweep.dir={tmp_path / 'sweep'}", "-m",
                         env={"WANDB_MODE": "offline", "PGPASSWORD": postgres.password,
@@ -141,7 +140,7 @@ def test_the_password_never_lands_in_the_run_folder(tmp_path, postgres):
 
 def test_unreachable_wandb_goes_offline_with_one_warning(tmp_path):
     # logger.mode=auto follows WANDB_MODE: the user asked for online.
-    result = run_module("mobisweep", *TINY[:-1], "logger.mode=auto", "data.train_subset=100",
+    result = run_module("mobisweep", *TINY_TRIAL[:-1], "logger.mode=auto", "data.train_subset=100",
                         f"hydra.run.dir={tmp_path}",
                         env={"WANDB_BASE_URL": "http://127.0.0.1:9", "WANDB_MODE": "online"})
     assert result.returncode == 0, result.stderr[-3000:]

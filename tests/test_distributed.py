@@ -18,13 +18,12 @@ from mobisweep.run import last_checkpoint
 from mobisweep.sweep.storage import open_storage
 from mobisweep.sweep.study import INTERRUPTED, RETRY_OF
 
-from .conftest import REPO
+from .conftest import REPO, TINY_TRIAL
 
 pytestmark = pytest.mark.service
 
-# Trials of a few seconds: digits, no latency (it is serialized machine-wide, and not under test).
-TINY = ["data=digits", "data.train_subset=300", "trainer.max_epochs=1", "latency=none",
-        "logger.mode=offline", "hydra.sweeper.heartbeat_interval=1", "hydra.sweeper.grace_period=4"]
+# Quick heartbeats: a dead worker's trial is taken over within seconds.
+TINY = [*TINY_TRIAL, "hydra.sweeper.heartbeat_interval=1", "hydra.sweeper.grace_period=4"]
 GRID = [(a, r) for a in (1.0, 0.75, 0.5, 0.25) for r in (1.0, 0.857, 0.714, 0.571)]
 
 

@@ -10,11 +10,9 @@ from pathlib import Path
 import optuna
 from optuna.trial import TrialState
 
-from .conftest import run_module
+from .conftest import TINY_TRIAL, run_module
 
-TINY = ["data=digits", "data.train_subset=300", "trainer.max_epochs=1", "latency=none",
-        "logger.mode=offline"]
-TWO_TRIALS = ["+sweep=alpha_rho", *TINY, "model.alpha=choice(0.5,0.25)", "data.rho=1.0"]
+TWO_TRIALS = ["+sweep=alpha_rho", *TINY_TRIAL, "model.alpha=choice(0.5,0.25)", "data.rho=1.0"]
 
 
 def sweep(tmp_path: Path, *overrides: str) -> optuna.Study:
@@ -54,7 +52,7 @@ def test_slurm_local_twin_runs_a_two_trial_sweep_through_submitit(tmp_path):
 def test_ddp_on_cpu_trains_one_trial_with_two_processes_and_logs_the_same_metrics(tmp_path):
     records = {}
     for name, extra in (("single", []), ("ddp", ["trainer=ddp", "trainer.accelerator=cpu"])):
-        done = run_module("mobisweep", *TINY, *extra, f"hydra.run.dir={tmp_path / name}",
+        done = run_module("mobisweep", *TINY_TRIAL, *extra, f"hydra.run.dir={tmp_path / name}",
                           timeout=600, env={"WANDB_MODE": "offline"})
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
         records[name] = json.loads((tmp_path / name / "result.json").read_text())

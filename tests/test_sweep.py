@@ -6,7 +6,6 @@ import csv
 import json
 
 import optuna
-import pytest
 from optuna.trial import TrialState
 
 from mobisweep.pareto import dominates
