@@ -48,3 +48,29 @@ class ProgressBar(RichProgressBar):
         metrics = super().get_metrics(trainer, pl_module)
         metrics.pop("v_num", None)
         return metrics
+
+
+class ValidationCurves(pl.Callback):
+    """Validation top-1, top-5 and loss after every training epoch: the trial's learning curve.
+
+    Kept in the checkpoint (``state_dict``), so a resumed trial's curve starts at epoch 0.
+    """
+
+    KEYS = ("val/acc1", "val/acc5", "val/loss")
+
+    def __init__(self) -> None:
+        self.epochs: list[dict[str, float]] = []
+
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.sanity_checking or trainer.state.fn != "fit":
+            return
+        point = {k: float(trainer.callback_metrics[k]) for k in self.KEYS
+                 if k in trainer.callback_metrics}
+        self.epochs = [e for e in self.epochs if e["epoch"] != trainer.current_epoch]
+        self.epochs.append({"epoch": trainer.current_epoch, **point})
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"epochs": list(self.epochs)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.epochs = list(state_dict.get("epochs", []))

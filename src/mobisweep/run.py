@@ -20,7 +20,7 @@ from rich.table import Table
 
 from mobisweep import tracking
 from mobisweep.config import instantiate_node
-from mobisweep.callbacks import ProgressBar, TrainingThroughput
+from mobisweep.callbacks import ProgressBar, TrainingThroughput, ValidationCurves
 from mobisweep.cost import Cost
 from mobisweep.latency import measure_configured
 from mobisweep.models.factory import build_model_with_cost, model_label
@@ -68,6 +68,16 @@ def cost_metrics(cost: Cost) -> dict[str, float]:
             "cost/params_all_M": cost.params_all / 1e6}
 
 
+def data_sizes(datamodule: Any) -> dict[str, int]:
+    """How many images the trial trained and validated on (after subsets and class selection)."""
+    sizes = {}
+    for key, name in (("train_images", "train_set"), ("val_images", "val_set")):
+        dataset = getattr(datamodule, name, None)
+        if dataset is not None:
+            sizes[key] = len(dataset)
+    return sizes
+
+
 def write_result(output_dir: Path, result: dict[str, Any]) -> Path:
     """Write ``result.json`` atomically: it exists only for a trial that finished."""
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -112,8 +122,8 @@ def run(cfg: DictConfig) -> float | list[float]:
         net, num_classes=cfg.data.num_classes, optimizer=instantiate(cfg.optimizer),
         scheduler=instantiate(cfg.scheduler) if cfg.get("scheduler") else None, **cfg.module)
     logger = tracking.make_logger(cfg.get("logger"), name=name)
-    throughput = TrainingThroughput()
-    callbacks: list[pl.Callback] = [ProgressBar(leave=True), throughput]
+    throughput, curves = TrainingThroughput(), ValidationCurves()
+    callbacks: list[pl.Callback] = [ProgressBar(leave=True), throughput, curves]
     if cfg.trainer.get("enable_checkpointing"):
         # One file, last.ckpt, rewritten every epoch: what an interrupted or killed trial resumes
         # from. (save_top_k=0 with save_last would write it only when training ends.)
@@ -138,6 +148,7 @@ def run(cfg: DictConfig) -> float | list[float]:
         if cfg.latency.enabled:  # after training: nothing else of this trial runs meanwhile
             metrics.update(measure_configured(net, cfg.data.resolution, cfg.latency).metrics())
         tracking.log_summary(logger, metrics)
+        config.update(data_sizes(datamodule))
         result = {
             "status": "complete",
             "name": name,
@@ -145,6 +156,7 @@ def run(cfg: DictConfig) -> float | list[float]:
             "metrics": metrics,
             "cost_by_type": {"mult_adds": cost.mult_adds_by_type, "params": cost.params_by_type},
             "objectives": {k: metrics[k] for k in cfg.objectives},
+            "curves": curves.epochs,
             "wall_seconds": time.perf_counter() - started,
             "torch_threads": torch.get_num_threads(),
             "wandb_dir": tracking.wandb_run_dir(logger),

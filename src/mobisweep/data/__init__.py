@@ -9,8 +9,9 @@ from mobisweep.data.imagenet import (
     ImagenetteDataModule,
     ImagewoofDataModule,
 )
+from mobisweep.data.tiny_imagenet import TinyImageNetDataModule
 
 __all__ = [
     "DigitsDataModule", "FashionMNISTDataModule", "ImageFolderDataModule", "ImageNet100DataModule",
-    "ImageNetDataModule", "ImagenetteDataModule", "ImagewoofDataModule",
+    "ImageNetDataModule", "ImagenetteDataModule", "ImagewoofDataModule", "TinyImageNetDataModule",
 ]

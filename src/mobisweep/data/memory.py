@@ -40,7 +40,8 @@ class InMemoryDataModule(pl.LightningDataModule):
     """Base of the in-memory data sets: subclasses implement ``load() -> (train, val)`` tensors.
 
     ``train_subset`` / ``val_subset`` keep a fixed random subset (a budget knob for sweeps);
-    ``translate`` is the largest random shift as a fraction of the image, ``flip`` a horizontal flip.
+    ``translate`` is the largest random shift as a fraction of the image, ``flip`` a horizontal flip,
+    ``min_scale`` the smallest area of a random crop (1.0: no crop; RandomResizedCrop's ``scale``).
     ``rho`` and ``base_resolution`` are kept for the record: ``resolution`` is what is used.
     """
 
@@ -49,8 +50,8 @@ class InMemoryDataModule(pl.LightningDataModule):
 
     def __init__(self, num_classes: int, resolution: int, batch_size: int = 128,
                  train_subset: int | None = None, val_subset: int | None = None,
-                 flip: bool = True, translate: float = 0.1, channels: int = 3,
-                 seed: int = 0, rho: float | None = None, base_resolution: int | None = None) -> None:
+                 flip: bool = True, translate: float = 0.1, min_scale: float = 1.0,
+                 channels: int = 3, seed: int = 0, rho: float | None = None, base_resolution: int | None = None) -> None:
         super().__init__()
         for name, value in (("batch_size", batch_size), ("train_subset", train_subset),
                             ("val_subset", val_subset)):
@@ -58,9 +59,12 @@ class InMemoryDataModule(pl.LightningDataModule):
                 raise ConfigError(f"data.{name}", value, "must be a positive integer")
         if not 0.0 <= translate < 0.5:
             raise ConfigError("data.translate", translate, "must be in [0, 0.5)")
+        if not 0.0 < min_scale <= 1.0:
+            raise ConfigError("data.min_scale", min_scale, "must be in (0, 1]")
         self.num_classes, self.resolution, self.batch_size = num_classes, resolution, batch_size
         self.train_subset, self.val_subset = train_subset, val_subset
         self.flip, self.translate, self.channels, self.seed = flip, translate, channels, seed
+        self.min_scale = min_scale
         self.rho, self.base_resolution = rho, base_resolution
         self.train_set: _IndexBatches | None = None
         self.val_set: _IndexBatches | None = None
@@ -104,20 +108,32 @@ class InMemoryDataModule(pl.LightningDataModule):
         return self.transform(images, training), labels
 
     def transform(self, images: Tensor, training: bool) -> Tensor:
-        """uint8 NCHW -> normalized float at ``resolution``, 3 channels, augmented when training."""
+        """uint8 NCHW -> normalized float at ``resolution``, 3 channels, augmented when training.
+
+        Upsampling (28 px Fashion-MNIST to 56) augments and resizes in one ``grid_sample``.
+        Downsampling (64 px Tiny ImageNet to 37) augments at the source size, then resizes with an
+        antialiasing filter, as a resize of the decoded image would: bilinear sampling alone aliases.
+        """
         x = images.float().div_(255.0)
-        n = x.shape[0]
-        theta = torch.zeros(n, 2, 3, device=x.device)
-        theta[:, 0, 0] = theta[:, 1, 1] = 1.0
+        n, source = x.shape[0], x.shape[-1]
+        downsample = self.resolution < source or self.resolution < x.shape[-2]
         if training:
+            theta = torch.zeros(n, 2, 3, device=x.device)
+            side = torch.ones(n, device=x.device)
+            if self.min_scale < 1.0:  # a random square crop of area in [min_scale, 1]
+                area = torch.empty(n, device=x.device).uniform_(self.min_scale, 1.0)
+                side = area.sqrt()
+            theta[:, 0, 0] = theta[:, 1, 1] = side
             if self.flip:
-                theta[:, 0, 0] = torch.where(torch.rand(n, device=x.device) < 0.5, -1.0, 1.0)
-            if self.translate:
-                theta[:, :, 2] = (torch.rand(n, 2, device=x.device) * 2 - 1) * (2 * self.translate)
-        size = (n, x.shape[1], self.resolution, self.resolution)
-        if training or x.shape[-1] != self.resolution or x.shape[-2] != self.resolution:
-            grid = F.affine_grid(theta, list(size), align_corners=False)
+                theta[:, 0, 0] *= torch.where(torch.rand(n, device=x.device) < 0.5, -1.0, 1.0)
+            reach = (1.0 - side + 2 * self.translate).unsqueeze(1)  # the crop stays mostly inside
+            theta[:, :, 2] = (torch.rand(n, 2, device=x.device) * 2 - 1) * reach
+            out = x.shape[-2:] if downsample else (self.resolution, self.resolution)
+            grid = F.affine_grid(theta, [n, x.shape[1], *out], align_corners=False)
             x = F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+        if x.shape[-1] != self.resolution or x.shape[-2] != self.resolution:
+            x = F.interpolate(x, size=(self.resolution, self.resolution), mode="bilinear",
+                              align_corners=False, antialias=downsample)
         mean = torch.tensor(self.mean, device=x.device).view(1, -1, 1, 1)
         std = torch.tensor(self.std, device=x.device).view(1, -1, 1, 1)
         x = (x - mean) / std

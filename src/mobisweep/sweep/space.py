@@ -88,8 +88,9 @@ def grid_values(name: str, dist: BaseDistribution) -> list[Any]:
 
 
 def parse_search_space(params: Mapping[str, Any], arguments: Sequence[str] = ()) -> SearchSpace:
-    """``hydra.sweeper.params`` plus sweep arguments from the command line (which win)."""
-    overrides = [f"{k}={v}" for k, v in params.items()] + list(arguments)
+    """``hydra.sweeper.params`` plus sweep arguments from the command line (which win). A param set
+    to null is dropped: a sweep config removes what the sweep it extends searches."""
+    overrides = [f"{k}={v}" for k, v in params.items() if v is not None] + list(arguments)
     space = SearchSpace()
     for override in OverridesParser.create().parse_overrides(overrides):
         name = override.get_key_element()

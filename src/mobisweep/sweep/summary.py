@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,13 @@ from mobisweep.pareto import hypervolume, non_dominated_sort
 # Figures read from each trial's result.json, beside its objectives.
 FIGURES = ("val/acc1", "val/acc5", "cost/mult_adds_M", "cost/params_M", "latency/median_ms",
            "latency/cv", "train/images_per_s")
+# The budget a trial ran on, from its result.json (trials.csv's ``config/`` columns): enough to say
+# what a committed sweep cost and to rerun it.
+CONFIG_COLUMNS = ("data", "num_classes", "resolution", "train_images", "val_images", "max_epochs",
+                  "batch_size", "optimizer", "lr", "scheduler", "seed")
+CURVE_COLUMNS = ("val/acc1", "val/acc5", "val/loss")
+# Repeats of one point (the same parameters but the seed) are summarized as mean, sd and n.
+REPEAT_KEYS = ("seed",)
 
 
 @dataclass
@@ -34,6 +42,13 @@ class TrialRow:
     rank: int | None = None  # Pareto rank among complete trials (0 = on the front)
     label: str = ""  # alpha-resolution for MobileNet (the paper's "0.75 MobileNet-192"), else the model
     config: dict[str, Any] = field(default_factory=dict)  # the trial's flat config (result.json)
+    curves: list[dict[str, float]] = field(default_factory=list)  # per epoch (result.json)
+    wall_seconds: float | None = None
+
+    @property
+    def point(self) -> tuple:
+        """The point this trial measures: its parameters less the seed."""
+        return tuple(sorted((k, v) for k, v in self.params.items() if k not in REPEAT_KEYS))
 
 
 @dataclass
@@ -58,6 +73,7 @@ def _row(trial: FrozenTrial) -> TrialRow:
     figures: dict[str, Any] = {}
     config: dict[str, Any] = {}
     label = f"#{trial.number}"
+    record: dict[str, Any] = {}
     if result_path and Path(result_path).is_file():
         record = json.loads(Path(result_path).read_text())
         figures = {k: record["metrics"][k] for k in FIGURES if k in record["metrics"]}
@@ -66,7 +82,25 @@ def _row(trial: FrozenTrial) -> TrialRow:
     note = trial.user_attrs.get("error") or trial.user_attrs.get("skipped") or ""
     return TrialRow(trial.number, trial.state.name, dict(trial.params),
                     list(trial.values) if trial.values is not None else None, figures, note,
-                    result_path, label=label, config=config)
+                    result_path, label=label, config=config, curves=record.get("curves", []),
+                    wall_seconds=record.get("wall_seconds"))
+
+
+def mean_sd(values: Sequence[float]) -> tuple[float, float | None, int]:
+    """Mean, sample standard deviation (None for one value) and n."""
+    n = len(values)
+    mean = sum(values) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
+    return mean, sd, n
+
+
+def repeats(rows: Sequence[TrialRow], figure: str = "val/acc1") -> dict[tuple, tuple]:
+    """``point -> (mean, sd, n)`` of ``figure`` over the complete trials of each point."""
+    values: dict[tuple, list[float]] = {}
+    for row in rows:
+        if row.state == "COMPLETE" and figure in row.figures:
+            values.setdefault(row.point, []).append(float(row.figures[figure]))
+    return {point: mean_sd(v) for point, v in values.items()}
 
 
 def trial_label(config: dict[str, Any]) -> str:
@@ -122,8 +156,11 @@ def summary_table(summary: SweepSummary) -> Table:
         title += f", hypervolume {summary.hypervolume:.4g} (reference {[_fmt(r) for r in summary.reference]})"
     table = Table(title=title)
     short = [name.rsplit(".", 1)[-1] for name in param_names]  # model.alpha -> alpha
-    for column in ("#", "state", "★", *short, "top-1 %", "top-5 %", "M mult-adds", "M params",
-                   "latency ms", "note"):
+    by_point = repeats(summary.rows)
+    seeded = any(n > 1 for _, _, n in by_point.values())
+    for column in ("#", "state", "★", *short, "top-1 %",
+                   *(["point top-1 % (mean ± sd, n)"] if seeded else []), "top-5 %",
+                   "M mult-adds", "M params", "latency ms", "note"):
         table.add_column(column, justify="left" if column in ("state", "note") else "right",
                          overflow="fold")
     order = sorted(summary.rows, key=lambda r: (r.rank is None, r.rank or 0, r.number))
@@ -131,10 +168,19 @@ def summary_table(summary: SweepSummary) -> Table:
         f = row.figures
         table.add_row(str(row.number), row.state, "★" if row.rank == 0 else "",
                       *(_fmt(row.params.get(n)) for n in param_names),
-                      _percent(f.get("val/acc1")), _percent(f.get("val/acc5")),
+                      _percent(f.get("val/acc1")),
+                      *([_mean_sd(by_point.get(row.point))] if seeded else []),
+                      _percent(f.get("val/acc5")),
                       _fixed(f.get("cost/mult_adds_M"), 2), _fixed(f.get("cost/params_M"), 3),
                       _fixed(f.get("latency/median_ms"), 2), row.note[:80])
     return table
+
+
+def _mean_sd(stats: tuple | None) -> str:
+    if stats is None:
+        return ""
+    mean, sd, n = stats
+    return f"{100 * mean:.2f} ± {100 * sd:.2f} ({n})" if sd is not None else f"{100 * mean:.2f} (1)"
 
 
 def _percent(value: float | None) -> str:
@@ -146,22 +192,48 @@ def _fixed(value: float | None, digits: int) -> str:
 
 
 def write_trials_csv(summary: SweepSummary, path: Path) -> Path:
-    """One row per trial: parameters, objectives, figures, Pareto rank, state and note."""
+    """One row per trial: parameters, objectives, figures, top-1 mean/sd/n over the point's seeds,
+    Pareto rank, the budget it ran on (``config/*``), state and note; and ``curves.csv`` beside it,
+    validation top-1/top-5/loss per epoch of every trial. Paths are relative to the CSV's folder,
+    so a committed sweep holds nothing of the machine it ran on."""
     param_names = sorted({name for row in summary.rows for name in row.params})
     columns = ["number", "state", "pareto_rank", *param_names, *summary.objectives,
-               *[f for f in FIGURES if f not in summary.objectives], "note", "result_path"]
+               *[f for f in FIGURES if f not in summary.objectives],
+               "val/acc1_mean", "val/acc1_sd", "n", *(f"config/{k}" for k in CONFIG_COLUMNS),
+               "wall_seconds", "note", "result_path"]
+    by_point = repeats(summary.rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=columns)
         writer.writeheader()
         for row in summary.rows:
+            mean, sd, n = by_point.get(row.point, (None, None, None))
             record = {"number": row.number, "state": row.state, "pareto_rank": row.rank,
-                      "note": row.note, "result_path": row.result_path, **row.params}
+                      "note": row.note, "result_path": _relative(row.result_path, path.parent),
+                      "val/acc1_mean": mean, "val/acc1_sd": sd, "n": n,
+                      "wall_seconds": row.wall_seconds, **row.params}
             record.update({k: row.figures.get(k) for k in FIGURES if k in columns})
+            record.update({f"config/{k}": row.config.get(k) for k in CONFIG_COLUMNS})
             for k, objective in enumerate(summary.objectives):
                 record[objective] = row.values[k] if row.values else None
             writer.writerow(record)
+    with (path.parent / "curves.csv").open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=["number", "epoch", *CURVE_COLUMNS])
+        writer.writeheader()
+        for row in summary.rows:
+            for point in row.curves:
+                writer.writerow({"number": row.number, "epoch": point["epoch"],
+                                 **{k: point.get(k) for k in CURVE_COLUMNS}})
     return path
+
+
+def _relative(result_path: str | None, folder: Path) -> str | None:
+    if not result_path:
+        return None
+    try:
+        return os.path.relpath(Path(result_path).resolve(), folder.resolve())
+    except ValueError:  # another drive (Windows): no relative path exists
+        return Path(result_path).name
 
 
 def print_summary(summary: SweepSummary, console: Console | None = None) -> None:

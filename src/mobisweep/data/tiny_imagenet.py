@@ -1,0 +1,241 @@
+"""Tiny ImageNet (Stanford CS231n): 200 ImageNet classes, 64x64 JPEGs, 500 train / 50 val each.
+
+``root`` is the extracted ``tiny-imagenet-200`` folder (or a folder holding it), or the archive
+itself (``.zip`` as published, or a ``.tar.gz``). The JPEGs are decoded once, class by class, into
+uint8 arrays cached under ``cache_dir``; later runs read only the cache, so a trial starts in
+seconds and an archive is never unpacked to disk. Without ``root`` the official zip is downloaded
+into ``download_root`` when online.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import tarfile
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from rich.progress import track
+
+from mobisweep.data.folder import IMAGENET_MEAN, IMAGENET_STD
+from mobisweep.data.memory import Batch, InMemoryDataModule
+from mobisweep.errors import ConfigError, is_integer
+
+log = logging.getLogger(__name__)
+
+URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
+FOLDER = "tiny-imagenet-200"
+SIZE = 64
+LAYOUT = ("tiny-imagenet-200/wnids.txt, train/<wnid>/images/*.JPEG, val/images/*.JPEG and "
+          "val/val_annotations.txt")
+
+
+def select_classes(wnids: Sequence[str], classes: int | Sequence[str] | None) -> list[str]:
+    """All wnids (``None``), ``n`` of them (every ``len // n``-th in sorted order: a fixed subset),
+    or the listed ones; sorted, so that label ``i`` is the same class in every run."""
+    ordered = sorted(wnids)
+    if classes is None:
+        return ordered
+    if is_integer(classes):
+        if not 2 <= classes <= len(ordered):
+            raise ConfigError("data.classes", classes, f"must be 2..{len(ordered)} or a wnid list")
+        return ordered[:: len(ordered) // classes][:classes]
+    if isinstance(classes, str) or not isinstance(classes, Sequence) or len(classes) < 2:
+        raise ConfigError("data.classes", classes, "must be a count or a list of >= 2 wnids")
+    unknown = sorted(set(classes) - set(ordered))
+    if unknown:
+        raise ConfigError("data.classes", unknown[:3], "not wnids of Tiny ImageNet (wnids.txt)")
+    if len(set(classes)) != len(classes):
+        raise ConfigError("data.classes", list(classes), "lists a wnid twice")
+    return sorted(classes)
+
+
+class _Source:
+    """Members of the data set by their path below ``tiny-imagenet-200/``: a folder or an archive."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if path.is_dir():
+            self.base = path if (path / "wnids.txt").is_file() else path / FOLDER
+            self.kind = "folder"
+        elif path.is_file() and path.name.endswith(".zip"):
+            self.kind = "zip"
+        elif path.is_file() and path.name.endswith((".tar.gz", ".tgz", ".tar")):
+            self.kind = "tar"
+        else:
+            raise ConfigError("data.root", str(path), f"not a folder or a .zip/.tar.gz archive "
+                                                     f"(expected {LAYOUT})")
+
+    def fingerprint(self) -> str:
+        """Names the cache: another copy or a changed archive is decoded afresh."""
+        probe = self.base / "wnids.txt" if self.kind == "folder" else self.path
+        if not probe.is_file():
+            raise ConfigError("data.root", str(self.path), f"no {FOLDER}/wnids.txt there "
+                                                          f"(expected {LAYOUT})")
+        stat = probe.stat()
+        key = f"{probe.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+        return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    def members(self, wanted: set[str] | None = None) -> Iterator[tuple[str, bytes]]:
+        """``(name below tiny-imagenet-200/, bytes)``; only names in ``wanted`` when given."""
+        if self.kind == "folder":
+            names = wanted if wanted is not None else (
+                str(p.relative_to(self.base)) for p in self.base.rglob("*") if p.is_file())
+            for name in names:
+                if (self.base / name).is_file():
+                    yield name, (self.base / name).read_bytes()
+        elif self.kind == "zip":
+            with zipfile.ZipFile(self.path) as archive:
+                for info in archive.infolist():
+                    name = _inner(info.filename)
+                    if name and not info.is_dir() and (wanted is None or name in wanted):
+                        yield name, archive.read(info)
+        else:
+            # One sequential pass: gzip cannot seek, so members are read in archive order.
+            with tarfile.open(self.path, "r:*") as archive:
+                for info in archive:
+                    name = _inner(info.name)
+                    if name and info.isfile() and (wanted is None or name in wanted):
+                        yield name, archive.extractfile(info).read()
+
+    def read_text(self, name: str) -> str:
+        for _, data in self.members({name}):
+            return data.decode()
+        raise ConfigError("data.root", str(self.path), f"no {FOLDER}/{name} there "
+                                                      f"(expected {LAYOUT})")
+
+
+def _inner(name: str) -> str | None:
+    """``tiny-imagenet-200/train/...`` -> ``train/...``; None outside that folder."""
+    parts = name.replace("\\", "/").lstrip("./").split("/", 1)
+    return parts[1] if len(parts) == 2 and parts[0] == FOLDER else None
+
+
+def decode(data: bytes, name: str) -> np.ndarray:
+    """One image as HWC uint8 RGB at 64x64 (greyscale expanded; any other size resized)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image = image.convert("RGB")
+            if image.size != (SIZE, SIZE):
+                image = image.resize((SIZE, SIZE), Image.BILINEAR)
+            return np.asarray(image, dtype=np.uint8)
+    except (OSError, UnidentifiedImageError, SyntaxError) as error:
+        raise ConfigError("data.root", name, f"unreadable image: {error}") from None
+
+
+class TinyImageNetDataModule(InMemoryDataModule):
+    """Tiny ImageNet in memory, augmented on the device (random-resized crop, flip)."""
+
+    mean = IMAGENET_MEAN
+    std = IMAGENET_STD
+
+    def __init__(self, root: str | None = None, classes: int | Sequence[str] | None = None,
+                 cache_dir: str = "data/tiny-imagenet-cache", download: bool = True,
+                 download_root: str = "data", **kwargs) -> None:
+        kwargs.setdefault("min_scale", 0.35)
+        super().__init__(**kwargs)
+        self.root = Path(root).expanduser() if root else None
+        self.classes = classes
+        self.cache_dir, self.download = Path(cache_dir).expanduser(), download
+        self.download_root = Path(download_root).expanduser()
+        self.wnids: list[str] | None = None
+
+    def source(self) -> _Source:
+        if self.root is not None:
+            if not self.root.exists():
+                raise ConfigError("data.root", str(self.root), f"no such file or folder "
+                                                               f"(expected {LAYOUT})")
+            return _Source(self.root)
+        archive = self.download_root / "tiny-imagenet-200.zip"
+        if not archive.is_file():
+            if not self.download:
+                raise ConfigError("data.root", None, f"set it to Tiny ImageNet ({LAYOUT}) or "
+                                                     f"allow data.download")
+            try:
+                from torchvision.datasets.utils import download_url
+
+                download_url(URL, str(self.download_root), filename=archive.name)
+            except Exception as error:  # offline, or the server is down: say what was tried
+                raise ConfigError("data.root", None, f"not set, and downloading {URL} failed "
+                                                     f"({type(error).__name__}: {error})") from None
+        return _Source(archive)
+
+    def load(self) -> tuple[Batch, Batch]:
+        source = self.source()
+        folder = self.cache_dir / source.fingerprint()
+        wnids_file = folder / "wnids.txt"
+        if not wnids_file.is_file():
+            _write_atomic(wnids_file, source.read_text("wnids.txt").encode())
+        self.wnids = select_classes(wnids_file.read_text().split(), self.classes)
+        if len(self.wnids) != self.num_classes:
+            raise ConfigError("data.num_classes", self.num_classes,
+                              f"data.classes selects {len(self.wnids)} classes")
+        missing = [w for w in self.wnids if not (folder / f"{w}.npz").is_file()]
+        if missing:
+            _decode_into(source, folder, missing)
+        splits: dict[str, list] = {"train": [[], []], "val": [[], []]}
+        for label, wnid in enumerate(self.wnids):
+            with np.load(folder / f"{wnid}.npz") as arrays:
+                for split in splits:
+                    images = torch.from_numpy(arrays[split]).permute(0, 3, 1, 2)
+                    splits[split][0].append(images)
+                    splits[split][1].append(torch.full((len(images),), label, dtype=torch.long))
+        return tuple((torch.cat(x), torch.cat(y)) for x, y in splits.values())
+
+
+def _decode_into(source: _Source, folder: Path, wnids: list[str]) -> None:
+    """Decode the images of ``wnids`` from ``source`` into ``folder/<wnid>.npz`` (train, val)."""
+    annotations = source.read_text("val/val_annotations.txt")
+    val_of = {}
+    for line in annotations.splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 2 and fields[1] in wnids:
+            val_of[f"val/images/{fields[0]}"] = fields[1]
+    images: dict[str, dict[str, list[np.ndarray]]] = {w: {"train": [], "val": []} for w in wnids}
+    train_prefixes = {f"train/{w}/images/": w for w in wnids}
+    wanted = None if source.kind != "folder" else _folder_names(source, wnids, val_of)
+    members = source.members(wanted)
+    for name, data in track(members, description=f"decoding Tiny ImageNet ({len(wnids)} classes)",
+                            transient=True):
+        if not name.endswith((".JPEG", ".jpeg", ".jpg")):
+            continue
+        if name in val_of:
+            images[val_of[name]]["val"].append((name, decode(data, name)))
+            continue
+        prefix = name[: name.rfind("/") + 1]
+        if prefix in train_prefixes:
+            images[train_prefixes[prefix]]["train"].append((name, decode(data, name)))
+    for wnid, split in images.items():
+        if not split["train"] or not split["val"]:
+            empty = "train" if not split["train"] else "val"
+            raise ConfigError("data.root", str(source.path),
+                              f"class {wnid} has no {empty} images (expected {LAYOUT})")
+        arrays = {k: np.stack([image for _, image in sorted(v, key=lambda item: item[0])])
+                  for k, v in split.items()}
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        _write_atomic(folder / f"{wnid}.npz", buffer.getvalue())
+    log.info("Tiny ImageNet: %d classes decoded into %s", len(wnids), folder)
+
+
+def _folder_names(source: _Source, wnids: list[str], val_of: dict[str, str]) -> set[str]:
+    names = set(val_of)
+    for wnid in wnids:
+        directory = source.base / "train" / wnid / "images"
+        if directory.is_dir():
+            names.update(f"train/{wnid}/images/{p.name}" for p in directory.iterdir())
+    return names
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Whole files only: a run killed while writing the cache leaves no half file behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
