@@ -62,8 +62,8 @@ REFERENCE_DATA := data=tiny_imagenet data.root=$(TINY_IMAGENET) data.train_subse
 # SGD with momentum, cosine decay after half an epoch of warm-up: at lr 0.1 without warm-up a
 # 5-epoch Fashion-MNIST run of alpha 1.0 diverged in its third epoch.
 REFERENCE_RECIPE := optimizer.lr=0.05 scheduler.warmup_epochs=0.5
-REFERENCE_ARGS_alpha_rho := $(TINY_50) trainer.max_epochs=3
-REFERENCE_ARGS_thin_vs_shallow := $(TINY_50) trainer.max_epochs=3
+REFERENCE_ARGS_alpha_rho := $(TINY_50) trainer.max_epochs=5
+REFERENCE_ARGS_thin_vs_shallow := $(TINY_50) trainer.max_epochs=4
 # 32 px (rho 0.5 of 64): the full-convolution network trains at ~150 images/s here.
 REFERENCE_ARGS_dw_vs_full := $(TINY_10) data.rho=0.5 trainer.max_epochs=8
 # AlexNet needs 63 px: 64 px for all. VGG16 and AlexNet have no BatchNorm: a gentler lr.
