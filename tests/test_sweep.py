@@ -6,6 +6,7 @@ import csv
 import json
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 
 from mobisweep.pareto import dominates
@@ -89,3 +90,32 @@ def test_free_search_samples_within_bounds_and_n_trials_is_the_study_total(tmp_p
     # Rerun with n_trials=3: one more trial, not three (n_trials counts the whole study).
     assert sweep(tmp_path, *args[:-1], "hydra.sweeper.n_trials=3").returncode == 0
     assert len(load(tmp_path, "pareto").get_trials()) == 3
+
+
+def test_seeds_repeat_a_point_and_the_record_shows_mean_sd_n_and_curves(tmp_path):
+    """thin_vs_shallow: the paper's two models, each with three seeds (here two epochs on digits)."""
+    result = sweep(tmp_path, "+sweep=thin_vs_shallow", *TINY[:-4], "trainer.max_epochs=2",
+                   "latency=none", "logger.mode=offline", "data.rho=0.571")
+    assert result.returncode == 0, result.stderr[-3000:]
+    folder = tmp_path / "sweeps" / "thin_vs_shallow"
+    rows = list(csv.DictReader(open(folder / "trials.csv")))
+    assert sorted((r["model"], r["seed"]) for r in rows) == [
+        (m, s) for m in ("mobilenet_075", "mobilenet_shallow") for s in ("0", "1", "2")]
+    for model in ("mobilenet_075", "mobilenet_shallow"):
+        mine = [r for r in rows if r["model"] == model]
+        top1 = [float(r["val/acc1"]) for r in mine]
+        mean = sum(top1) / 3
+        sd = (sum((v - mean) ** 2 for v in top1) / 2) ** 0.5
+        for row in mine:
+            assert float(row["val/acc1_mean"]) == pytest.approx(mean)
+            assert float(row["val/acc1_sd"]) == pytest.approx(sd) and row["n"] == "3"
+            assert row["result_path"] == f"trial_{row['number']}/result.json"
+            assert (folder / row["result_path"]).is_file()
+            assert row["config/train_images"] == "200" and row["config/max_epochs"] == "2"
+            assert row["config/seed"] == row["seed"]
+    assert "± " in result.stdout and "(3)" in result.stdout  # the console summary
+    curves = list(csv.DictReader(open(folder / "curves.csv")))
+    assert sorted((int(c["number"]), int(c["epoch"])) for c in curves) == sorted(
+        (int(r["number"]), e) for r in rows for e in (0, 1))
+    last = {int(c["number"]): float(c["val/acc1"]) for c in curves if c["epoch"] == "1"}
+    assert all(last[int(r["number"])] == pytest.approx(float(r["val/acc1"])) for r in rows)

@@ -1,10 +1,12 @@
-"""The reference sweeps beside the paper: markdown tables from ``sweeps/reference/*/trials.csv``.
+"""The reference sweeps beside the paper, from committed ``trials.csv`` / ``curves.csv`` files alone.
 
-    python -m mobisweep.reference            # prints the tables of sweeps/reference/README.md
+    python -m mobisweep.reference                              # the tables of sweeps/reference/README.md
+    python -m mobisweep.reference --plots                      # redraw each experiment's figures
+    python -m mobisweep.reference sweeps/reference/fashion_mnist   # an older reference
 
-Every figure comes from the committed ``trials.csv`` files (top-1 on Fashion-MNIST at 56 px and 10
-classes, mult-adds counted at that setting); the paper's ImageNet figures are from
-:mod:`mobisweep.paper`. Trends are stated as measured differences, not adjectives.
+A point measured with several seeds is shown as mean ± sample standard deviation (n). Its standard
+error is sd / sqrt(n); a point with one seed gets the binomial standard error of its top-1 on the
+validation images it was measured on. Trends are stated as measured differences, not adjectives.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mobisweep.paper import PAPER_ROWS, PaperRow
@@ -19,11 +23,83 @@ from mobisweep.paper import PAPER_ROWS, PaperRow
 ALPHAS = (1.0, 0.75, 0.5, 0.25)
 RHOS = (1.0, 0.857, 0.714, 0.571)
 PAPER_PX = {1.0: 224, 0.857: 192, 0.714: 160, 0.571: 128}
+REPEAT_KEYS = ("seed",)
+# Columns of trials.csv that are not the trial's parameters.
+NOT_PARAMS = {"number", "state", "pareto_rank", "note", "result_path", "n", "wall_seconds"}
+
+
+@dataclass
+class Point:
+    """One configuration of a sweep: its parameters, figures and every seed's top-1."""
+
+    params: dict[str, str]
+    rows: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def top1(self) -> list[float]:
+        return [float(r["val/acc1"]) for r in self.rows]
+
+    @property
+    def mean(self) -> float:
+        return sum(self.top1) / len(self.top1)
+
+    @property
+    def sd(self) -> float | None:
+        values, n = self.top1, len(self.rows)
+        if n < 2:
+            return None
+        return math.sqrt(sum((v - self.mean) ** 2 for v in values) / (n - 1))
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+    @property
+    def se(self) -> float:
+        """Standard error of the mean top-1: over seeds, else binomial over the validation set."""
+        if self.sd is not None:
+            return self.sd / math.sqrt(self.n)
+        images = self.rows[0].get("config/val_images")
+        if not images:
+            return float("nan")
+        return math.sqrt(self.mean * (1 - self.mean) / float(images))
+
+    def figure(self, key: str) -> float:
+        return float(self.rows[0][key])
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.params.get(key, self.rows[0].get(key, default))
+
+    def config(self, key: str) -> str:
+        return self.rows[0].get(f"config/{key}", "")
 
 
 def read_trials(path: Path) -> list[dict[str, str]]:
     with path.open() as stream:
         return [row for row in csv.DictReader(stream) if row["state"] == "COMPLETE"]
+
+
+def read_curves(path: Path) -> dict[int, list[dict[str, float]]]:
+    """``trial number -> [{epoch, val/acc1, ...}]`` from ``curves.csv`` (empty if none)."""
+    curves: dict[int, list[dict[str, float]]] = {}
+    if not path.is_file():
+        return curves
+    with path.open() as stream:
+        for row in csv.DictReader(stream):
+            curves.setdefault(int(row["number"]), []).append(
+                {k: float(v) for k, v in row.items() if k != "number" and v != ""})
+    return curves
+
+
+def points(rows: Sequence[dict[str, str]]) -> list[Point]:
+    """Trials grouped by their parameters less the seed, in the order first seen."""
+    grouped: dict[tuple, Point] = {}
+    for row in rows:
+        params = {k: v for k, v in row.items() if k not in NOT_PARAMS and "/" not in k
+                  and k not in REPEAT_KEYS}
+        key = tuple(sorted(params.items()))
+        grouped.setdefault(key, Point(params)).rows.append(row)
+    return list(grouped.values())
 
 
 def paper_row(table: int, name: str) -> PaperRow | None:
@@ -38,13 +114,26 @@ def pct(value: str | float) -> str:
     return f"{100 * float(value):.2f}"
 
 
-def spearman(xs: list[float], ys: list[float]) -> float:
-    """Rank correlation (no ties expected among these figures)."""
-    def ranks(values: list[float]) -> list[float]:
+def top1_text(point: Point) -> str:
+    """``48.12 %`` for one seed, ``48.12 ± 0.40 % (n=3)`` for several."""
+    if point.sd is None:
+        return f"{pct(point.mean)} %"
+    return f"{pct(point.mean)} ± {pct(point.sd)} % (n={point.n})"
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Rank correlation (average ranks for ties)."""
+    def ranks(values: Sequence[float]) -> list[float]:
         order = sorted(range(len(values)), key=values.__getitem__)
         out = [0.0] * len(values)
-        for rank, index in enumerate(order):
-            out[index] = float(rank)
+        i = 0
+        while i < len(order):
+            j = i
+            while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+                j += 1
+            for k in range(i, j + 1):
+                out[order[k]] = (i + j) / 2
+            i = j + 1
         return out
     rx, ry = ranks(xs), ranks(ys)
     n = len(xs)
@@ -53,72 +142,165 @@ def spearman(xs: list[float], ys: list[float]) -> float:
     return cov / math.sqrt(sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry))
 
 
+@dataclass
+class Steps:
+    """Steps along a series that should lose accuracy: falls, ties (a rise within 2 SE), rises."""
+
+    falls: int = 0
+    ties: list[str] = field(default_factory=list)
+    rises: list[str] = field(default_factory=list)
+
+    def add(self, bigger: Point, smaller: Point, name: str) -> None:
+        diff = smaller.mean - bigger.mean
+        se = math.hypot(bigger.se, smaller.se)
+        if diff < 0:
+            self.falls += 1
+        elif math.isnan(se):  # an older trials.csv without the validation set's size
+            self.rises.append(f"{name} (+{100 * diff:.2f}; no standard error recorded)")
+        elif diff <= 2 * se:
+            self.ties.append(f"{name} (+{100 * diff:.2f} ≤ 2 SE = {200 * se:.2f})")
+        else:
+            self.rises.append(f"{name} (+{100 * diff:.2f} > 2 SE = {200 * se:.2f})")
+
+    @property
+    def total(self) -> int:
+        return self.falls + len(self.ties) + len(self.rises)
+
+
+def alpha_rho_grid(rows: Sequence[dict[str, str]]) -> dict[tuple[float, float], Point]:
+    return {(float(p.params["model.alpha"]), float(p.params["data.rho"])): p for p in points(rows)}
+
+
+def alpha_rho_steps(grid: dict[tuple[float, float], Point]) -> Steps:
+    steps = Steps()
+    for rho in RHOS:
+        for a, b in zip(ALPHAS, ALPHAS[1:]):
+            steps.add(grid[(a, rho)], grid[(b, rho)], f"α {a} → {b} at ρ {rho}")
+    for alpha in ALPHAS:
+        for a, b in zip(RHOS, RHOS[1:]):
+            steps.add(grid[(alpha, a)], grid[(alpha, b)], f"ρ {a} → {b} at α {alpha}")
+    return steps
+
+
+def _px(point: Point) -> str:
+    """The trial's resolution; older trials.csv files lack it: Fashion-MNIST's 56 px base x rho
+    (the baselines ran at 64 px)."""
+    if point.config("resolution"):
+        return point.config("resolution")
+    if "data.rho" not in point.params:
+        return "64"
+    return str(round(56 * float(point.params["data.rho"])))
+
+
 def alpha_rho(rows: list[dict[str, str]]) -> list[str]:
-    grid = {(float(r["model.alpha"]), float(r["data.rho"])): r for r in rows}
+    grid = alpha_rho_grid(rows)
     lines = ["| α \\ ρ (px here / paper) | " + " | ".join(
-        f"{rho} ({round(56 * rho)} / {PAPER_PX[rho]})" for rho in RHOS) + " |",
+        f"{rho} ({_px(grid[(1.0, rho)])} / {PAPER_PX[rho]})" for rho in RHOS) + " |",
         "|---" * (len(RHOS) + 1) + "|"]
     for alpha in ALPHAS:
-        cells = [f"{pct(grid[(alpha, rho)]['val/acc1'])} % · "
-                 f"{float(grid[(alpha, rho)]['cost/mult_adds_M']):.2f} M" for rho in RHOS]
+        cells = [f"{top1_text(grid[(alpha, rho)])} · "
+                 f"{grid[(alpha, rho)].figure('cost/mult_adds_M'):.2f} M" for rho in RHOS]
         lines.append(f"| {alpha} | " + " | ".join(cells) + " |")
-    lines += ["", "| paper (ImageNet, 224 px) | top-1 | here (56 px) | top-1 |", "|---|---|---|---|"]
+    lines += ["", f"| paper (ImageNet, 224 px) | top-1 | here ({_px(grid[(1.0, 1.0)])} px) | top-1 |",
+              "|---|---|---|---|"]
     for alpha in ALPHAS:
         lines.append(f"| {alpha} MobileNet-224 | {paper_top1(6, f'{alpha} MobileNet-224')} % | "
-                     f"α {alpha}, ρ 1 | {pct(grid[(alpha, 1.0)]['val/acc1'])} % |")
+                     f"α {alpha}, ρ 1 | {top1_text(grid[(alpha, 1.0)])} |")
     for rho in RHOS[1:]:
         name = f"1.0 MobileNet-{PAPER_PX[rho]}"
         lines.append(f"| {name} | {paper_top1(7, name)} % | α 1.0, ρ {rho} | "
-                     f"{pct(grid[(1.0, rho)]['val/acc1'])} % |")
-    accuracy = [float(r["val/acc1"]) for r in grid.values()]
-    log_cost = [math.log(float(r["cost/mult_adds_M"])) for r in grid.values()]
-    by_alpha = [float(grid[(a, 1.0)]["val/acc1"]) for a in ALPHAS]
-    by_rho = [float(grid[(1.0, r)]["val/acc1"]) for r in RHOS]
-    falls = lambda values: sum(a > b for a, b in zip(values, values[1:]))  # noqa: E731
+                     f"{top1_text(grid[(1.0, rho)])} |")
+    accuracy = [p.mean for p in grid.values()]
+    log_cost = [math.log(p.figure("cost/mult_adds_M")) for p in grid.values()]
+    steps = alpha_rho_steps(grid)
+    by_alpha = [grid[(a, 1.0)].mean for a in ALPHAS]
+    by_rho = [grid[(1.0, r)].mean for r in RHOS]
     lines += [
         "",
         f"- Spearman rank correlation of top-1 with log mult-adds over the 16 points: "
-        f"{spearman(log_cost, accuracy):.2f} (the paper: accuracy falls smoothly with mult-adds).",
-        f"- α alone (ρ 1): top-1 falls at {falls(by_alpha)} of 3 steps from 1.0 to 0.25 "
-        f"({' → '.join(pct(v) for v in by_alpha)} %; the paper: 70.6 → 68.4 → 63.7 → 50.6).",
-        f"- ρ alone (α 1): top-1 falls at {falls(by_rho)} of 3 steps from 56 to 32 px "
-        f"({' → '.join(pct(v) for v in by_rho)} %; the paper: 70.6 → 69.1 → 67.2 → 64.4).",
+        f"{spearman(log_cost, accuracy):.3f} (the paper: accuracy falls smoothly with mult-adds).",
+        f"- Of the {steps.total} steps to a smaller α at each ρ and to a smaller ρ at each α, top-1 "
+        f"falls at {steps.falls}; rises within two standard errors (ties): {len(steps.ties)}"
+        f"{': ' + '; '.join(steps.ties) if steps.ties else ''}; rises beyond them: "
+        f"{len(steps.rises)}{': ' + '; '.join(steps.rises) if steps.rises else ''}.",
+        f"- α alone (ρ 1): {' → '.join(pct(v) for v in by_alpha)} % (the paper: 70.6 → 68.4 → "
+        f"63.7 → 50.6). ρ alone (α 1): {' → '.join(pct(v) for v in by_rho)} % (the paper: 70.6 → "
+        f"69.1 → 67.2 → 64.4).",
     ]
     return lines
 
 
+def paired_difference(a: Point, b: Point) -> tuple[float, float | None, int]:
+    """Mean, sd and n of ``a - b`` over the seeds both were run with (paired by seed)."""
+    by_seed = {r.get("seed", "0"): float(r["val/acc1"]) for r in b.rows}
+    diffs = [float(r["val/acc1"]) - by_seed[r.get("seed", "0")] for r in a.rows
+             if r.get("seed", "0") in by_seed]
+    if not diffs:
+        return a.mean - b.mean, None, 1
+    mean = sum(diffs) / len(diffs)
+    sd = (math.sqrt(sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1))
+          if len(diffs) > 1 else None)
+    return mean, sd, len(diffs)
+
+
+def _difference_text(mean: float, sd: float | None, n: int) -> str:
+    return (f"{100 * mean:+.2f} points" if sd is None
+            else f"{100 * mean:+.2f} ± {100 * sd:.2f} points (mean ± sd over n={n} seeds)")
+
+
+def _alpha_depth(point: Point) -> tuple[float, int]:
+    if "model" in point.params:  # thin_vs_shallow names the paper's two models
+        return {"mobilenet_075": (0.75, 5), "mobilenet_shallow": (1.0, 0)}[point.params["model"]]
+    return float(point.params["model.alpha"]), int(float(point.params["model.depth"]))
+
+
 def thin_vs_shallow(rows: list[dict[str, str]]) -> list[str]:
-    by = {(float(r["model.alpha"]), int(float(r["model.depth"]))): r for r in rows}
+    by = {_alpha_depth(p): p for p in points(rows)}
     thin, shallow = by[(0.75, 5)], by[(1.0, 0)]
-    lines = ["| model | α | depth | paper top-1 | paper mult-adds | top-1 here | mult-adds here | params here |",
-             "|---|---|---|---|---|---|---|---|"]
-    for (alpha, depth), row in sorted(by.items(), reverse=True):
+    lines = ["| model | α | depth | paper top-1 | paper mult-adds | top-1 here | mult-adds here | "
+             "params here |", "|---|---|---|---|---|---|---|---|"]
+    for (alpha, depth), point in sorted(by.items(), reverse=True):
         name = {(0.75, 5): "0.75 MobileNet", (1.0, 0): "Shallow MobileNet"}.get((alpha, depth), "")
         paper = paper_row(5, name)
         lines.append(f"| {name or '(other corner)'} | {alpha} | {depth} | "
                      f"{f'{paper.top1} %' if paper else '—'} | "
-                     f"{f'{paper.mult_adds_M:g} M' if paper else '—'} | {pct(row['val/acc1'])} % | "
-                     f"{float(row['cost/mult_adds_M']):.2f} M | {float(row['cost/params_M']):.3f} M |")
-    gap = 100 * (float(thin["val/acc1"]) - float(shallow["val/acc1"]))
-    lines += ["", f"- Thinner minus shallower: {gap:+.2f} points here; +3.1 in the paper "
-                  f"(68.4 vs 65.3)."]
+                     f"{f'{paper.mult_adds_M:g} M' if paper else '—'} | {top1_text(point)} | "
+                     f"{point.figure('cost/mult_adds_M'):.2f} M | "
+                     f"{point.figure('cost/params_M'):.3f} M |")
+    mean, sd, n = paired_difference(thin, shallow)
+    verdict = ("thinner beats shallower, as in the paper" if mean > 0 and (sd is None or mean > sd)
+               else "thinner does not beat shallower here: the paper's finding is not reproduced")
+    lines += ["", f"- Thinner minus shallower: {_difference_text(mean, sd, n)}; +3.1 in the paper "
+                  f"(68.4 vs 65.3). {verdict[0].upper() + verdict[1:]}."]
     return lines
 
 
-def dw_vs_full(rows: list[dict[str, str]]) -> list[str]:
-    by = {r["model.block"]: r for r in rows}
-    lines = ["| model | paper top-1 | paper mult-adds | top-1 here | mult-adds here | params here |",
-             "|---|---|---|---|---|---|"]
+def levelled_off(point: Point, curves: dict[int, list[dict[str, float]]]) -> str:
+    """The mean top-1 gained over the last epoch, against that of the first half of training."""
+    runs = [curves[int(r["number"])] for r in point.rows if int(r["number"]) in curves]
+    if not runs or min(len(c) for c in runs) < 3:
+        return "no curve recorded"
+    epochs = min(len(c) for c in runs)
+    mean = [sum(c[e]["val/acc1"] for c in runs) / len(runs) for e in range(epochs)]
+    half = max(1, epochs // 2)
+    return (f"+{100 * (mean[-1] - mean[-2]):.2f} points in the last of {epochs} epochs "
+            f"(+{100 * (mean[half] - mean[0]) / half:.2f} per epoch over the first {half})")
+
+
+def dw_vs_full(rows: list[dict[str, str]], curves: dict | None = None) -> list[str]:
+    by = {p.params["model.block"]: p for p in points(rows)}
+    lines = ["| model | paper top-1 | paper mult-adds | top-1 here | mult-adds here | params here "
+             "| levelled off? |", "|---|---|---|---|---|---|---|"]
     for block, name in (("full", "Conv MobileNet"), ("separable", "MobileNet")):
         paper = paper_row(4, name)
-        row = by[block]
-        lines.append(f"| {name} (`model.block={block}`) | {paper.top1} % | {paper.mult_adds_M:g} M | "
-                     f"{pct(row['val/acc1'])} % | {float(row['cost/mult_adds_M']):.2f} M | "
-                     f"{float(row['cost/params_M']):.3f} M |")
-    gap = 100 * (float(by["full"]["val/acc1"]) - float(by["separable"]["val/acc1"]))
-    ratio = float(by["full"]["cost/mult_adds_M"]) / float(by["separable"]["cost/mult_adds_M"])
-    lines += ["", f"- Full minus separable: {gap:+.2f} points here at {ratio:.1f}x the mult-adds; "
-                  f"+1.1 in the paper at 8.6x (4866 M without the FC layer vs 569 M)."]
+        point = by[block]
+        lines.append(f"| {name} (`model.block={block}`) | {paper.top1} % | {paper.mult_adds_M:g} M "
+                     f"| {top1_text(point)} | {point.figure('cost/mult_adds_M'):.2f} M | "
+                     f"{point.figure('cost/params_M'):.3f} M | {levelled_off(point, curves or {})} |")
+    mean, sd, n = paired_difference(by["full"], by["separable"])
+    ratio = by["full"].figure("cost/mult_adds_M") / by["separable"].figure("cost/mult_adds_M")
+    lines += ["", f"- Full minus separable: {_difference_text(mean, sd, n)} at {ratio:.1f}x the "
+                  f"mult-adds; +1.1 in the paper at 8.6x (4866 M without the FC layer vs 569 M)."]
     return lines
 
 
@@ -127,33 +309,93 @@ BASELINE_NAMES = {"mobilenet": ("1.0 MobileNet-224", 8), "googlenet": ("GoogleNe
 
 
 def baselines(rows: list[dict[str, str]]) -> list[str]:
-    lines = ["| model | paper top-1 | paper mult-adds | top-1 here (64 px) | mult-adds here | params here |",
-             "|---|---|---|---|---|---|"]
-    for row in sorted(rows, key=lambda r: -float(r["val/acc1"])):
-        name, table = BASELINE_NAMES[row["model"]]
+    found = sorted(points(rows), key=lambda p: -p.mean)
+    classes = found[0].config("num_classes")
+    chance = 1 / float(classes) if classes else None
+    lines = [f"| model | paper top-1 | paper mult-adds | top-1 here ({_px(found[0])} px) | "
+             f"{'× chance | ' if chance else ''}mult-adds here | params here |",
+             f"|---|---|---|---|{'---|' if chance else ''}---|---|"]
+    for point in found:
+        name, table = BASELINE_NAMES[point.params["model"]]
         paper = paper_row(table, name)
-        lines.append(f"| {row['model']} | {paper.top1} % | {paper.mult_adds_M:g} M | "
-                     f"{pct(row['val/acc1'])} % | {float(row['cost/mult_adds_M']):.1f} M | "
-                     f"{float(row['cost/params_M']):.2f} M |")
+        lines.append(f"| {point.params['model']} | {paper.top1} % | {paper.mult_adds_M:g} M | "
+                     f"{top1_text(point)} | {f'{point.mean / chance:.1f} | ' if chance else ''}"
+                     f"{point.figure('cost/mult_adds_M'):.1f} M | "
+                     f"{point.figure('cost/params_M'):.2f} M |")
+    paper_order = sorted(found, key=lambda p: -paper_row(*BASELINE_NAMES[p.params["model"]][::-1]
+                                                           ).top1)
+    lines += ["", f"- Order here: {' > '.join(p.params['model'] for p in found)}; in the paper: "
+                  f"{' > '.join(p.params['model'] for p in paper_order)}"
+                  + (f"; chance is {100 * chance:.0f} %." if chance else ".")]
     return lines
 
 
-SECTIONS = {"alpha_rho": alpha_rho, "thin_vs_shallow": thin_vs_shallow, "dw_vs_full": dw_vs_full,
-            "baselines": baselines}
+SECTIONS: dict[str, Callable[..., list[str]]] = {
+    "alpha_rho": alpha_rho, "thin_vs_shallow": thin_vs_shallow, "dw_vs_full": dw_vs_full,
+    "baselines": baselines}
+BUDGET_KEYS = ("data", "num_classes", "train_images", "val_images", "resolution", "max_epochs",
+               "batch_size", "optimizer", "lr", "scheduler")
+
+
+def budget_table(folder: Path) -> list[str]:
+    """What each committed sweep ran on, read from its trials' records: never typed by hand."""
+    lines = ["| sweep | data | classes | train / val images | px | epochs | batch | optimizer, lr, "
+             "schedule | seeds | trials | CPU time |", "|---" * 11 + "|"]
+    for name in SECTIONS:
+        path = folder / name / "trials.csv"
+        if not path.is_file():
+            continue
+        rows = read_trials(path)
+        if not rows or "config/data" not in rows[0]:
+            lines.append(f"| {name} | (not recorded in this trials.csv) |" + " |" * 9)
+            continue
+        values = {k: sorted({r[f"config/{k}"] for r in rows}, key=_natural) for k in BUDGET_KEYS}
+        seeds = sorted({r.get("seed") or r["config/seed"] for r in rows}, key=_natural)
+        hours = sum(float(r["wall_seconds"] or 0) for r in rows) / 3600
+        one = lambda key: ", ".join(values[key])  # noqa: E731
+        lines.append(f"| {name} | {one('data')} | {one('num_classes')} | {one('train_images')} / "
+                     f"{one('val_images')} | {one('resolution')} | {one('max_epochs')} | "
+                     f"{one('batch_size')} | {one('optimizer')} {one('lr')}, {one('scheduler')} | "
+                     f"{', '.join(seeds)} | {len(rows)} | {hours:.2f} h |")
+    return lines
+
+
+def _natural(value: str) -> tuple:
+    try:
+        return (0, float(value), "")
+    except ValueError:
+        return (1, 0.0, value)
+
+
+def tables(folder: Path) -> str:
+    out = ["### Budgets (from the trials' own records)", "", *budget_table(folder), ""]
+    for name, table in SECTIONS.items():
+        path = folder / name / "trials.csv"
+        out.append(f"### `{name}`\n")
+        if not path.is_file():
+            out.append(f"(not run yet: make reference-{name})\n")
+            continue
+        rows = read_trials(path)
+        lines = (table(rows, read_curves(path.parent / "curves.csv")) if name == "dw_vs_full"
+                 else table(rows))
+        out.append("\n".join(lines) + "\n")
+    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m mobisweep.reference",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=Path("sweeps/reference"))
+    parser.add_argument("--plots", action="store_true",
+                        help="redraw each experiment's figures (PNG) into its folder")
     args = parser.parse_args(argv)
-    for name, table in SECTIONS.items():
-        path = args.folder / name / "trials.csv"
-        if not path.is_file():
-            print(f"### `{name}`\n\n(not run yet: make reference-{name})\n")
-            continue
-        print(f"### `{name}`\n")
-        print("\n".join(table(read_trials(path))) + "\n")
+    if args.plots:
+        from mobisweep.reference_plots import draw_all
+
+        for path in draw_all(args.folder):
+            print(path)
+        return
+    print(tables(args.folder))
 
 
 if __name__ == "__main__":

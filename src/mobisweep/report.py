@@ -20,7 +20,7 @@ from mobisweep.cli import config_errors_exit
 from mobisweep.pareto import pareto_front
 from mobisweep.paper import PAPER_ROWS
 from mobisweep.sweep.storage import open_storage
-from mobisweep.sweep.summary import SweepSummary, TrialRow, summarize_study
+from mobisweep.sweep.summary import SweepSummary, TrialRow, mean_sd, summarize_study
 
 
 @dataclass(frozen=True)
@@ -59,15 +59,34 @@ def load_summary(target: str, study_name: str | None = None) -> tuple[SweepSumma
     return summarize_study(study, objectives), out_dir
 
 
-def _complete(summary: SweepSummary, x: str) -> list[TrialRow]:
-    return [r for r in summary.rows
-            if r.state == "COMPLETE" and x in r.figures and "val/acc1" in r.figures]
+@dataclass
+class Marker:
+    """One point of a panel: a trial, or the mean of a point's seeds (with their sd and n)."""
+
+    label: str
+    x: float
+    top1: float  # percent
+    sd: float  # percent; 0 for one seed
+    n: int
 
 
-def _front(rows: list[TrialRow], x: str) -> list[TrialRow]:
-    points = [(r.figures["val/acc1"], r.figures[x]) for r in rows]
-    front = [rows[i] for i in pareto_front(points, ("maximize", "minimize"))]
-    return sorted(front, key=lambda r: r.figures[x])
+def _complete(summary: SweepSummary, x: str) -> list[Marker]:
+    groups: dict[tuple, list[TrialRow]] = {}
+    for r in summary.rows:
+        if r.state == "COMPLETE" and x in r.figures and "val/acc1" in r.figures:
+            groups.setdefault(r.point, []).append(r)
+    markers = []
+    for rows in groups.values():
+        mean, sd, n = mean_sd([100 * r.figures["val/acc1"] for r in rows])
+        label = rows[0].label + (f" (n={n})" if n > 1 else "")
+        markers.append(Marker(label, sum(r.figures[x] for r in rows) / n, mean, sd or 0.0, n))
+    return markers
+
+
+def _front(markers: list[Marker]) -> list[Marker]:
+    front = [markers[i] for i in pareto_front([(m.top1, m.x) for m in markers],
+                                              ("maximize", "minimize"))]
+    return sorted(front, key=lambda m: m.x)
 
 
 def _paper_points() -> list[tuple[str, float, float, float]]:
@@ -90,20 +109,22 @@ def plotly_report(summary: SweepSummary, path: Path) -> Path:
                            vertical_spacing=0.14)
     for i, panel in enumerate(PANELS):
         row, col = divmod(i, 2)
-        rows = _complete(summary, panel.x)
-        front = {r.number for r in _front(rows, panel.x)}
+        markers = _complete(summary, panel.x)
+        front_markers = _front(markers)
+        front = {id(m) for m in front_markers}
         figure.add_trace(go.Scatter(
-            x=[r.figures[panel.x] for r in rows], y=[100 * r.figures["val/acc1"] for r in rows],
-            text=[r.label for r in rows], mode="markers+text", textposition="top center",
-            marker={"size": [13 if r.number in front else 8 for r in rows],
-                    "symbol": ["star" if r.number in front else "circle" for r in rows]},
-            name="trials", showlegend=i == 0,
+            x=[m.x for m in markers], y=[m.top1 for m in markers],
+            error_y={"type": "data", "array": [m.sd for m in markers],
+                     "visible": any(m.n > 1 for m in markers)},
+            text=[m.label for m in markers], mode="markers+text", textposition="top center",
+            marker={"size": [13 if id(m) in front else 8 for m in markers],
+                    "symbol": ["star" if id(m) in front else "circle" for m in markers]},
+            name="trials (mean ± sd over seeds)" if any(m.n > 1 for m in markers) else "trials",
+            showlegend=i == 0,
             hovertemplate="%{text}<br>top-1 %{y:.2f} %<br>%{x:.4g}<extra></extra>"),
             row=row + 1, col=col + 1)
-        front_rows = _front(rows, panel.x)
         figure.add_trace(go.Scatter(
-            x=[r.figures[panel.x] for r in front_rows],
-            y=[100 * r.figures["val/acc1"] for r in front_rows], mode="lines",
+            x=[m.x for m in front_markers], y=[m.top1 for m in front_markers], mode="lines",
             line={"dash": "dot"}, name="Pareto front", showlegend=i == 0),
             row=row + 1, col=col + 1)
         figure.update_xaxes(title_text=panel.x_title, type="log" if panel.log_x else "linear",
@@ -132,18 +153,20 @@ def png_reports(summary: SweepSummary, out_dir: Path) -> list[Path]:
 
     written = []
     for panel in PANELS:
-        rows = _complete(summary, panel.x)
-        if not rows:
+        markers = _complete(summary, panel.x)
+        if not markers:
             continue
         fig, ax = plt.subplots(figsize=(7, 5), dpi=110)
-        ax.scatter([r.figures[panel.x] for r in rows], [100 * r.figures["val/acc1"] for r in rows],
-                   s=25, label="trials")
-        front = _front(rows, panel.x)
-        ax.plot([r.figures[panel.x] for r in front], [100 * r.figures["val/acc1"] for r in front],
-                "r*--", markersize=11, label="Pareto front")
-        for r in rows:
-            ax.annotate(r.label, (r.figures[panel.x], 100 * r.figures["val/acc1"]), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
+        seeded = any(m.n > 1 for m in markers)
+        ax.errorbar([m.x for m in markers], [m.top1 for m in markers],
+                    yerr=[m.sd for m in markers] if seeded else None, fmt="o", ms=5, capsize=3,
+                    label="trials (mean ± sd over seeds)" if seeded else "trials")
+        front = _front(markers)
+        ax.plot([m.x for m in front], [m.top1 for m in front], "r*--", markersize=11,
+                label="Pareto front")
+        for m in markers:
+            ax.annotate(m.label, (m.x, m.top1), fontsize=7, xytext=(3, 3),
+                        textcoords="offset points")
         if panel.log_x:
             ax.set_xscale("log")
         ax.set(xlabel=panel.x_title, ylabel="top-1 (%)",

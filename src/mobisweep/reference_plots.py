@@ -1,0 +1,224 @@
+"""Each reference experiment's figures, drawn from its committed CSVs alone.
+
+``vs_paper.png``: mobisweep's points and the paper's on the same axes: top-1 relative to the
+experiment's reference network against mult-adds relative to it (log x), so a 50-class, 64 px
+reproduction and the paper's ImageNet at 224 px can be read together. The Pareto front of
+mobisweep's points is marked; labels are placed so that none overlaps another label or a point.
+``curves.png``: validation top-1 per epoch of every point (mean over seeds, ± sd band).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mobisweep.pareto import pareto_front
+from mobisweep.paper import PaperRow
+from mobisweep.reference import (
+    ALPHAS,
+    BASELINE_NAMES,
+    SECTIONS,
+    Point,
+    _alpha_depth,
+    _px,
+    paper_row,
+    points,
+    read_curves,
+    read_trials,
+)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    title: str
+    is_reference: Callable[[Point], bool]  # the network everything is measured against
+    label: Callable[[Point], str]
+    paper: tuple[tuple[int, str, str], ...]  # (table, row name, label), the first one the reference
+
+
+def _mobilenet_label(point: Point) -> str:
+    return f"{float(point.params['model.alpha'])}-{_px(point)}"  # α-px, as the paper's 1.0-224
+
+
+EXPERIMENTS = {
+    "alpha_rho": Experiment(
+        "width α × resolution ρ (paper: Figure 4, Tables 6-7)",
+        lambda p: float(p.params["model.alpha"]) == 1.0 and float(p.params["data.rho"]) == 1.0,
+        _mobilenet_label,
+        ((6, "1.0 MobileNet-224", "1.0-224"),
+         *((6, f"{a} MobileNet-224", f"{a:g}-224") for a in ALPHAS[1:]),
+         *((7, f"1.0 MobileNet-{px}", f"1.0-{px}") for px in (192, 160, 128)))),
+    "thin_vs_shallow": Experiment(
+        "thinner vs shallower at about the same cost (paper: Table 5)",
+        lambda p: _alpha_depth(p) == (0.75, 5),
+        lambda p: {(0.75, 5): "0.75 MobileNet", (1.0, 0): "Shallow MobileNet"}.get(
+            _alpha_depth(p), f"α {_alpha_depth(p)[0]:g}, depth {_alpha_depth(p)[1]}"),
+        ((5, "0.75 MobileNet", "0.75 MobileNet"), (5, "Shallow MobileNet", "Shallow MobileNet"))),
+    "dw_vs_full": Experiment(
+        "depthwise separable vs full convolutions (paper: Table 4)",
+        lambda p: p.params["model.block"] == "separable",
+        lambda p: {"separable": "MobileNet", "full": "Conv MobileNet"}[p.params["model.block"]],
+        ((4, "MobileNet", "MobileNet"), (4, "Conv MobileNet", "Conv MobileNet"))),
+    "baselines": Experiment(
+        "MobileNet beside other networks (paper: Tables 8-9)",
+        lambda p: p.params["model"] == "mobilenet",
+        lambda p: p.params["model"],
+        tuple((table, name, model) for model, (name, table) in BASELINE_NAMES.items())),
+}
+
+
+def _describe(found: Sequence[Point]) -> str:
+    first = found[0]
+    data = first.config("data") or "Fashion-MNIST"
+    classes = first.config("num_classes")
+    return f"{data}{f', {classes} classes' if classes else ''}"
+
+
+def place_labels(ax, xy: Sequence[tuple[float, float]], texts: Sequence[str],
+                 colors: Sequence[str], fontsize: float = 7.5) -> None:
+    """Annotate each point where its label overlaps no other label, no point and stays inside the
+    axes: greedy over eight offsets, the least overlap where none is free."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axes_box = ax.get_window_extent(renderer)
+    to_px = ax.transData.transform
+    marks = []
+    for x, y in xy:
+        px, py = to_px((x, y))
+        marks.append((px - 5, py - 5, px + 5, py + 5))
+    placed: list[tuple[float, float, float, float]] = []
+    offsets = [(6, 4, "left", "bottom"), (6, -4, "left", "top"), (-6, 4, "right", "bottom"),
+               (-6, -4, "right", "top"), (0, 8, "center", "bottom"), (0, -8, "center", "top"),
+               (10, 0, "left", "center"), (-10, 0, "right", "center")]
+    for (x, y), text, color in zip(xy, texts, colors):
+        best = None
+        for dx, dy, ha, va in offsets:
+            note = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
+                               ha=ha, va=va, fontsize=fontsize, color=color)
+            box = note.get_window_extent(renderer)
+            rect = (box.x0 - 1, box.y0 - 1, box.x1 + 1, box.y1 + 1)
+            overlap = sum(_overlap(rect, other) for other in [*placed, *marks])
+            outside = (max(0, axes_box.x0 - rect[0]) + max(0, rect[2] - axes_box.x1)
+                       + max(0, axes_box.y0 - rect[1]) + max(0, rect[3] - axes_box.y1)) * 100
+            score = overlap + outside
+            if best is None or score < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (score, note, rect)
+            else:
+                note.remove()
+            if score == 0:
+                break
+        placed.append(best[2])
+
+
+def _overlap(a: tuple, b: tuple) -> float:
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    return width * height if width > 0 and height > 0 else 0.0
+
+
+def draw_vs_paper(name: str, rows: list[dict[str, str]], out: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    experiment = EXPERIMENTS[name]
+    found = points(rows)
+    reference = next(p for p in found if experiment.is_reference(p))
+    paper_rows: list[tuple[PaperRow, str]] = [(paper_row(t, n), label)
+                                              for t, n, label in experiment.paper]
+    paper_ref = paper_rows[0][0]
+    ours = [(p.figure("cost/mult_adds_M") / reference.figure("cost/mult_adds_M"),
+             p.mean / reference.mean, (p.sd or 0) / reference.mean, p) for p in found]
+    theirs = [(r.mult_adds_M / paper_ref.mult_adds_M, r.top1 / paper_ref.top1, label)
+              for r, label in paper_rows]
+
+    fig, ax = plt.subplots(figsize=(8.5, 6), dpi=120)
+    blue, orange = "#1f77b4", "#d62728"
+    ax.errorbar([o[0] for o in ours], [o[1] for o in ours], yerr=[o[2] for o in ours], fmt="o",
+                color=blue, ms=6, capsize=3, label=f"mobisweep: {_describe(found)} "
+                f"(mean ± sd over seeds)" if any(p.n > 1 for p in found) else
+                f"mobisweep: {_describe(found)}")
+    ax.scatter([t[0] for t in theirs], [t[1] for t in theirs], marker="D", s=40, color=orange,
+               label="the paper: ImageNet, 224 px", zorder=3)
+    front = [ours[i] for i in pareto_front([(o[1], o[0]) for o in ours], ("maximize", "minimize"))]
+    front.sort(key=lambda o: o[0])
+    if len(front) > 1:
+        ax.plot([o[0] for o in front], [o[1] for o in front], "--", color=blue, alpha=0.6,
+                label="mobisweep's Pareto front (top-1 ↑, mult-adds ↓)")
+    ax.scatter([o[0] for o in front], [o[1] for o in front], marker="*", s=220, facecolors="none",
+               edgecolors=blue, linewidths=1.2, zorder=4)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}×"))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set(xlabel=f"mult-adds relative to {experiment.label(reference)} (log); the paper's "
+                  f"relative to {paper_rows[0][1]}",
+           ylabel=f"top-1 relative to {experiment.label(reference)} (paper: {paper_rows[0][1]})",
+           title=f"{name}: {experiment.title}")
+    ax.grid(alpha=0.3, which="both")
+    ax.margins(x=0.15, y=0.12)
+    ax.legend(loc="lower right", fontsize=8)
+    place_labels(ax, [(o[0], o[1]) for o in ours] + [(t[0], t[1]) for t in theirs],
+                 [experiment.label(o[3]) for o in ours] + [t[2] for t in theirs],
+                 [blue] * len(ours) + [orange] * len(theirs))
+    fig.tight_layout()
+    path = out / "vs_paper.png"
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def draw_curves(name: str, rows: list[dict[str, str]], curves: dict, out: Path) -> Path | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    experiment = EXPERIMENTS[name]
+    found = [p for p in points(rows) if any(int(r["number"]) in curves for r in p.rows)]
+    if not found:
+        return None
+    fig, ax = plt.subplots(figsize=(8.5, 5.5), dpi=120)
+    colors = plt.get_cmap("viridis" if len(found) > 10 else "tab10")
+    for i, point in enumerate(found):
+        runs = [curves[int(r["number"])] for r in point.rows if int(r["number"]) in curves]
+        epochs = min(len(c) for c in runs)
+        mean = [100 * sum(c[e]["val/acc1"] for c in runs) / len(runs) for e in range(epochs)]
+        color = colors(i / max(1, len(found) - 1)) if len(found) > 10 else colors(i)
+        x = [e + 1 for e in range(epochs)]
+        ax.plot(x, mean, marker="o", ms=3, color=color,
+                label=f"{experiment.label(point)}{f' (n={len(runs)})' if len(runs) > 1 else ''}")
+        if len(runs) > 1:
+            sd = [100 * (sum((c[e]["val/acc1"] - mean[e] / 100) ** 2 for c in runs)
+                         / (len(runs) - 1)) ** 0.5 for e in range(epochs)]
+            ax.fill_between(x, [m - s for m, s in zip(mean, sd)], [m + s for m, s in zip(mean, sd)],
+                            color=color, alpha=0.2)
+    ax.set(xlabel="epoch", ylabel="validation top-1 (%)",
+           title=f"{name}: learning curves ({_describe(found)})")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2 if len(found) > 8 else 1, loc="upper left")
+    fig.tight_layout()
+    path = out / "curves.png"
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def draw_all(folder: Path) -> list[Path]:
+    """Redraw every experiment found under ``folder`` (``<experiment>/trials.csv``)."""
+    written = []
+    for name in SECTIONS:
+        path = folder / name / "trials.csv"
+        if not path.is_file():
+            continue
+        rows = read_trials(path)
+        written.append(draw_vs_paper(name, rows, path.parent))
+        curves = draw_curves(name, rows, read_curves(path.parent / "curves.csv"), path.parent)
+        if curves:
+            written.append(curves)
+    return written
