@@ -57,7 +57,12 @@ CASES = [
      "hydra.sweeper.direction=['maximize', 'minimize']: study 'other_directions' in this storage "
      "was created with ['minimize', 'minimize']", 2),
     ("study with another search space", ["study_name=other_space"],
-     "study 'other_space' was created with another search space: model.alpha", 2),
+     "study 'other_space' was created with another search space: data.rho (absent) -> "
+     "choice(0.571, 0.714, 0.857, 1.0)", 2),
+    ("learning rate", ["optimizer.lr=nan"], "optimizer.lr=nan: must be a finite number > 0", 2),
+    ("latency runs", ["latency.min_runs=0"], "latency.min_runs=0: must be an integer >= 1", 2),
+    ("study name", ["study_name='a/b'"],
+     "study_name='a/b': must be a non-empty name without / \\ or control characters", 2),
     ("missing data set", ["data=folder", "data.root={tmp}/nowhere", "data.num_classes=10"],
      "no train or val folder there", 2),
     ("corrupt data set", ["data=fashion_mnist", "data.root={tmp}/fmnist", "data.train_subset=300"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -12,14 +13,24 @@ from omegaconf import DictConfig
 from mobisweep.cli import config_errors_exit
 from mobisweep.config import CONFIG_DIR
 from mobisweep.run import run
+from mobisweep.signals import Terminated, raise_on_sigterm
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
-def main(cfg: DictConfig) -> float | list[float]:
+def app(cfg: DictConfig) -> float | list[float]:
     # In a sweep the sweeper records a refused trial as failed and goes on; alone, it exits 2.
     single = HydraConfig.get().mode == RunMode.RUN
     with config_errors_exit() if single else contextlib.nullcontext():
         return run(cfg)
+
+
+def main() -> None:
+    """The ``mobisweep`` command: a SIGTERM ends it as Ctrl-C would, with exit code 128 + 15."""
+    raise_on_sigterm()
+    try:
+        app()
+    except Terminated as interrupt:
+        sys.exit(128 + interrupt.signum)
 
 
 if __name__ == "__main__":

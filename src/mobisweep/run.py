@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 import warnings
@@ -14,7 +15,7 @@ import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.table import Table
 
@@ -22,6 +23,7 @@ from mobisweep import tracking
 from mobisweep.config import instantiate_node
 from mobisweep.callbacks import ProgressBar, TrainingThroughput, ValidationCurves
 from mobisweep.cost import Cost
+from mobisweep.errors import ConfigError
 from mobisweep.latency import measure_configured
 from mobisweep.models.factory import build_model_with_cost, model_label
 from mobisweep.module import ClassificationModule
@@ -83,9 +85,68 @@ def write_result(output_dir: Path, result: dict[str, Any]) -> Path:
     output_dir.mkdir(parents=True, exist_ok=True)
     path = output_dir / RESULT_FILE
     partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    # allow_nan=False: strict JSON, never a bare NaN token (run() refuses non-finite metrics first)
+    partial.write_text(json.dumps(result, indent=2, sort_keys=True, allow_nan=False) + "\n")
     os.replace(partial, path)
     return path
+
+
+CONFIG_FILE = "trial_config.json"
+# What does not change what a trial trains: where it writes, how it logs and times, its bookkeeping.
+NOT_TRAINING = ("hydra", "paths", "logger", "latency", "objectives", "trial_number", "study_name",
+                "ckpt_path", "fresh")
+
+
+def training_config(cfg: DictConfig) -> dict[str, Any]:
+    """The trial's configuration as flat ``key: value`` pairs, less what does not change training."""
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), value)
+        else:
+            flat[prefix] = node
+
+    for key in cfg:
+        if key not in NOT_TRAINING:
+            walk(str(key), OmegaConf.to_container(cfg[key], resolve=True)
+                 if OmegaConf.is_config(cfg[key]) else cfg[key])
+    return flat
+
+
+def claim_output_dir(cfg: DictConfig, output_dir: Path) -> None:
+    """Resume only the same configuration: a folder holding another one's checkpoint or result is
+    refused (``fresh=true`` deletes them and starts afresh). Records this trial's configuration."""
+    current = training_config(cfg)
+    found = [p for p in (output_dir / RESULT_FILE, last_checkpoint(output_dir)) if p.exists()]
+    record = output_dir / CONFIG_FILE
+    if found and cfg.get("fresh"):
+        for path in found:
+            path.unlink()
+        log.info("fresh=true: removed %s", ", ".join(str(p) for p in found))
+    elif found:
+        stored = json.loads(record.read_text()) if record.is_file() else None
+        if stored != current:
+            field = "hydra.run.dir" if cfg.get("trial_number") is None else "hydra.sweep.dir"
+            changed = ("no record of its configuration" if stored is None else "; ".join(
+                f"{k} {stored.get(k, '(absent)')} -> {current.get(k, '(absent)')}"
+                for k in sorted(set(stored) | set(current)) if stored.get(k) != current.get(k)))
+            raise ConfigError(field, str(output_dir),
+                              f"holds the checkpoint or result of another configuration "
+                              f"({changed[:300]}): use another folder, or fresh=true to start "
+                              f"afresh")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    partial = record.with_suffix(".json.partial")
+    partial.write_text(json.dumps(current, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(partial, record)
+
+
+def finite_metrics(metrics: dict[str, Any]) -> None:
+    """A NaN or infinite figure fails the trial with its name, before anything records it."""
+    for key, value in metrics.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise FloatingPointError(f"{key} is {value}: the trial diverged (lower optimizer.lr?)")
 
 
 def last_checkpoint(output_dir: Path) -> Path:
@@ -109,11 +170,12 @@ def run(cfg: DictConfig) -> float | list[float]:
     """Run one trial of ``cfg``; returns its objective (or the list of them) for a sweeper."""
     started = time.perf_counter()
     validate_config(cfg)
+    output_dir = Path(cfg.paths.output_dir)
+    claim_output_dir(cfg, output_dir)
     pl.seed_everything(cfg.seed, workers=True, verbose=False)
     datamodule = instantiate_node(cfg.data)  # refuses a missing or malformed data set here
     net, cost = build_model_with_cost(cfg)
     label = model_label(cfg.model)
-    output_dir = Path(cfg.paths.output_dir)
     name = f"{label}-{cfg.data.resolution}px"
     if cfg.get("trial_number") is not None:
         name = f"trial{cfg.trial_number}-{name}"
@@ -145,6 +207,7 @@ def run(cfg: DictConfig) -> float | list[float]:
         metrics = {k: float(v) for k, v in trainer.callback_metrics.items()
                    if k.startswith(("val/", "train/images_per_s", "train/seconds"))}
         metrics.update(cost_metrics(cost))
+        finite_metrics(metrics)
         if cfg.latency.enabled:  # after training: nothing else of this trial runs meanwhile
             metrics.update(measure_configured(net, cfg.data.resolution, cfg.latency).metrics())
         tracking.log_summary(logger, metrics)

@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
+
+import math
 
 from mobisweep.errors import ConfigError, is_integer, is_number
 from mobisweep.latency import check_settings
+
+# (field, lowest, highest or None, whether the lowest is allowed); checked where the config has the
+# field. NaN and infinity are refused everywhere.
+NUMBERS = (
+    ("optimizer.lr", 0.0, None, False),
+    ("optimizer.momentum", 0.0, 1.0, True),
+    ("optimizer.alpha", 0.0, 1.0, True),
+    ("optimizer.eps", 0.0, None, False),
+    ("optimizer.weight_decay", 0.0, None, True),
+    ("module.weight_decay", 0.0, None, True),
+    ("module.label_smoothing", 0.0, 1.0, True),
+    ("scheduler.warmup_epochs", 0.0, None, True),
+    ("scheduler.final_fraction", 0.0, 1.0, True),
+    ("scheduler.every_epochs", 0.0, None, False),
+    ("scheduler.gamma", 0.0, 1.0, False),
+    ("latency.max_seconds", 0.0, None, False),
+    ("latency.target_cv", 0.0, None, False),
+    ("data.min_scale", 0.0, 1.0, False),
+)
+INTEGERS = (("latency.warmup", 0), ("latency.min_runs", 1), ("latency.max_runs", 1), ("seed", 0))
 
 
 def validate_resolution(data: DictConfig) -> int:
@@ -39,7 +61,37 @@ def validate_config(cfg: DictConfig) -> None:
         raise ConfigError("latency.enabled", False, "a latency objective needs latency measured")
     check_settings(cfg.latency.backend, cfg.latency.device, cfg.latency.batch_size,
                    cfg.latency.threads)
+    validate_numbers(cfg)
     validate_resolution(cfg.data)
+    study_name = cfg.get("study_name")
+    if study_name is not None and (not isinstance(study_name, str) or not study_name.strip()
+                                   or any(c in study_name for c in "/\\\0\n\r\t")):
+        raise ConfigError("study_name", study_name,
+                          "must be a non-empty name without / \\ or control characters "
+                          "(it names the sweep's folder)")
+
+
+def validate_numbers(cfg: DictConfig) -> None:
+    """Every numeric setting of the optimizer, schedule, module, latency and seed in its range."""
+    for field, low, high, closed in NUMBERS:
+        value = OmegaConf.select(cfg, field, default=None)
+        if value is None:
+            continue
+        inside = is_number(value) and math.isfinite(value) and (high is None or value <= high) \
+            and (value >= low if closed else value > low)
+        if not inside:
+            bound = (f">= {low:g}" if closed else f"> {low:g}") + \
+                (f" and <= {high:g}" if high is not None else "")
+            raise ConfigError(field, value, f"must be a finite number {bound}")
+    for field, low in INTEGERS:
+        value = OmegaConf.select(cfg, field, default=None)
+        if value is not None and (not is_integer(value) or value < low):
+            raise ConfigError(field, value, f"must be an integer >= {low}")
+    latency = cfg.get("latency")
+    if latency is not None and latency.get("max_runs") is not None and \
+            latency.max_runs < latency.get("min_runs", 1):
+        raise ConfigError("latency.max_runs", latency.max_runs,
+                          f"must be >= latency.min_runs={latency.min_runs}")
 
 
 # What a trial can return to a sweeper (every one is in result.json's metrics).

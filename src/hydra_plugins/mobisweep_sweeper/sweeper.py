@@ -66,6 +66,13 @@ RESUMED_FROM = "mobisweep:resumed_from"
 WORKER = "mobisweep:worker"
 
 
+def quoted(value: str) -> str:
+    """A string as one quoted value of a Hydra override: spaces, non-ASCII letters and quotes
+    survive Hydra's override grammar (``study_name='stüdy ü'``). (Study names never hold a
+    backslash: validate_config refuses it.)"""
+    return "'" + value.replace("'", "\\'") + "'"
+
+
 def launcher_parallelism(launcher: DictConfig) -> int:
     """How many jobs the configured Hydra launcher runs at once."""
     n_jobs = launcher.get("n_jobs")  # joblib; -1 = every core
@@ -146,14 +153,18 @@ class MobisweepSweeper(Sweeper):
         choice) and read the data set once, before the study is opened: a value the model or the
         data refuse stops the sweep here, with nothing asked, run or left RUNNING."""
         points = space.grid() if self.grid else space.probes()
-        for index, point in enumerate(points[:MAX_CHECKED_POINTS]):
+        read: set[str] = set()
+        for point in points[:MAX_CHECKED_POINTS]:
             cfg = self._trial_config([*space.overrides(point), "trial_number=0"])
             validate_config(cfg)
             build_model_with_cost(cfg)
-            if index == 0:
-                datamodule = instantiate_node(cfg.data)
-                if hasattr(datamodule, "check"):
-                    datamodule.check()
+            datamodule = instantiate_node(cfg.data)  # every point's data settings
+            # Resolution, batch size and seed do not change what is read from disk.
+            data = str(sorted((k, str(v)) for k, v in cfg.data.items() if k not in
+                              ("rho", "resolution", "base_resolution", "batch_size", "seed")))
+            if data not in read and hasattr(datamodule, "check"):
+                datamodule.check()  # each data set once: reading may take a while
+                read.add(data)
 
     def _sampler(self, space: SearchSpace) -> optuna.samplers.BaseSampler:
         if self.grid:
@@ -210,13 +221,15 @@ class MobisweepSweeper(Sweeper):
         for trial in trials:
             params = space.suggest(trial)
             overrides = [*space.overrides(params), f"trial_number={trial.number}",
-                         f"study_name={study_name}"]
+                         f"study_name={quoted(study_name)}"]
             trial.set_user_attr(WORKER, self.worker)
             try:
                 cfg = self._trial_config(overrides)
                 over = self._over_budget(cfg, budget, trial)
-            except ConfigError as error:  # a value the model refuses: record it, go on
-                trial.set_user_attr("error", str(error))
+            except Exception as error:  # noqa: BLE001 - a value refused, an override Hydra cannot
+                # parse: record it and go on; a claimed trial is never left RUNNING
+                trial.set_user_attr("error", f"{type(error).__name__}: {error}"[:1000]
+                                    if not isinstance(error, ConfigError) else str(error))
                 trial.set_user_attr(REFUSED, True)
                 study.tell(trial, state=TrialState.FAIL)
                 log.warning("trial %d refused: %s", trial.number, error)
@@ -231,7 +244,7 @@ class MobisweepSweeper(Sweeper):
             checkpoint = self._resume_checkpoint(study, trial)
             if checkpoint:
                 trial.set_user_attr(RESUMED_FROM, checkpoint)
-                overrides.append(f"ckpt_path='{checkpoint}'")
+                overrides.append(f"ckpt_path={quoted(checkpoint)}")
                 log.info("trial %d resumes from %s", trial.number, checkpoint)
             trial.set_user_attr("overrides", overrides)
             launch.append((trial, overrides))

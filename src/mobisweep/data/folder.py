@@ -109,6 +109,35 @@ class ImageFolderDataModule(pl.LightningDataModule):
                               f"no {' or '.join(missing)} folder there (expected {self.layout})")
         return path
 
+    def check(self) -> None:
+        """Before a sweep opens its study: every class folder holds images, and each split has an
+        image that decodes (a tree of unreadable files is refused here, not inside every trial)."""
+        from torchvision.datasets.folder import IMG_EXTENSIONS
+
+        for split in (self.train_dir, self.val_dir):
+            folder = self.root / split
+            classes = self.classes or sorted(p.name for p in folder.iterdir() if p.is_dir())
+            if not classes:
+                raise ConfigError("data.root", str(self.root), f"{folder} has no class folders "
+                                                               f"(expected {self.layout})")
+            readable = False
+            for name in classes:
+                images = sorted(p for p in (folder / name).rglob("*")
+                                if p.suffix.lower() in IMG_EXTENSIONS and p.is_file())
+                if not images:
+                    raise ConfigError("data.root", str(self.root),
+                                      f"class folder {folder / name} holds no images")
+                for path in images if not readable else ():
+                    try:
+                        _rgb_loader(str(path))
+                        readable = True
+                        break
+                    except (OSError, UnidentifiedImageError, SyntaxError):
+                        continue
+            if not readable:
+                raise ConfigError("data.root", str(self.root),
+                                  f"no image under {folder} can be read")
+
     def transforms(self, training: bool) -> transforms.Compose:
         if training:
             steps = [transforms.RandomResizedCrop(self.resolution, scale=(self.min_scale, 1.0)),

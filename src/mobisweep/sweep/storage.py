@@ -14,6 +14,7 @@ trial is popped by one worker, however many workers share the study.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 import warnings
@@ -54,15 +55,20 @@ def _database_url(url: str | None) -> URL | None:
         return None
 
 
+# ``user:password@`` in anything that looks like a URL, parsed or not (``postgres:/u:p@host``).
+_CREDENTIALS = re.compile(r"(?P<user>[^\s:/@'\"]+):(?P<password>[^\s@'\"]+)@")
+
+
 def masked(url: str | None) -> str:
     """The URL with its password replaced by ``***``: safe for logs and error messages."""
     if not url:
         return "in memory"
-    if url.startswith(JOURNAL_PREFIX) or "://" not in url:
+    if url.startswith(JOURNAL_PREFIX):
         return url
     parsed = _database_url(url)
-    return parsed.render_as_string(hide_password=True) if parsed is not None \
-        else url.split("://", 1)[0] + "://***"
+    if parsed is not None:
+        return parsed.render_as_string(hide_password=True)
+    return _CREDENTIALS.sub(r"\g<user>:***@", url)
 
 
 def scrub(text: str, url: str | None) -> str:
@@ -70,7 +76,12 @@ def scrub(text: str, url: str | None) -> str:
     parsed = _database_url(url)
     if parsed is not None and parsed.password:
         text = text.replace(str(parsed.password), "***")
-    return text
+    elif url:
+        for match in _CREDENTIALS.finditer(url):
+            # The greedy match of a malformed URL may hold the user too (``/user:secret``).
+            for secret in {match["password"], match["password"].rsplit(":", 1)[-1]}:
+                text = text.replace(secret, "***")
+    return _CREDENTIALS.sub(r"\g<user>:***@", text)
 
 
 def journal_path(url: str) -> Path:

@@ -49,10 +49,12 @@ def open_study(study_name: str, storage: BaseStorage | str | None, directions: S
     previous = study.user_attrs.get(SPACE_ATTR)
     if previous is None:
         study.set_user_attr(SPACE_ATTR, described)
-    elif previous != described:
-        raise ConfigError("hydra.sweeper.params", _short(space),
-                          f"study {study_name!r} was created with another search space: "
-                          f"{_short_json(previous)}; use a new study_name")
+    else:
+        changes = space_changes(previous, described)
+        if changes:
+            raise ConfigError("hydra.sweeper.params", _short(space),
+                              f"study {study_name!r} was created with another search space: "
+                              f"{'; '.join(changes)}; use a new study_name")
     return study
 
 
@@ -60,9 +62,31 @@ def _short(space: SearchSpace) -> str:
     return ", ".join([*space.distributions, *(f"{k}={v}" for k, v in space.fixed.items())])
 
 
-def _short_json(described: str) -> str:
+def _readable(described: str) -> tuple[dict[str, str], dict[str, str]]:
+    """``({param: its values or range}, {fixed key: value})``; a choice's order does not count
+    (a grid is the same grid in any order)."""
     data = json.loads(described)
-    return ", ".join([*data["params"], *(f"{k}={v}" for k, v in data["fixed"].items())])
+    params = {}
+    for name, text in data["params"].items():
+        dist = json.loads(text)
+        attrs = dist["attributes"]
+        if "choices" in attrs:
+            params[name] = "choice(" + ", ".join(sorted(map(str, attrs["choices"]))) + ")"
+        else:
+            params[name] = f"{dist['name'].removesuffix('Distribution').lower()}(" + \
+                ", ".join(f"{k}={v}" for k, v in sorted(attrs.items())) + ")"
+    return params, dict(data["fixed"])
+
+
+def space_changes(previous: str, current: str) -> list[str]:
+    """What differs between two stored search spaces, named parameter by parameter."""
+    changes = []
+    for kind, old, new in zip(("", "fixed "), _readable(previous), _readable(current)):
+        for name in sorted(set(old) | set(new)):
+            if old.get(name) != new.get(name):
+                changes.append(f"{kind}{name} {old.get(name, '(absent)')} -> "
+                               f"{new.get(name, '(absent)')}")
+    return changes
 
 
 RETRY_OF = "mobisweep:retry_of"        # the trial number a queued retry re-runs
