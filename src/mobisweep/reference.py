@@ -340,7 +340,7 @@ BUDGET_KEYS = ("data", "num_classes", "train_images", "val_images", "resolution"
 def budget_table(folder: Path) -> list[str]:
     """What each committed sweep ran on, read from its trials' records: never typed by hand."""
     lines = ["| sweep | data | classes | train / val images | px | epochs | batch | optimizer, lr, "
-             "schedule | seeds | trials | CPU time |", "|---" * 11 + "|"]
+             "schedule | seeds | trials | wall time, summed |", "|---" * 11 + "|"]
     for name in SECTIONS:
         path = folder / name / "trials.csv"
         if not path.is_file():
