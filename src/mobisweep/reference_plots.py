@@ -70,7 +70,8 @@ EXPERIMENTS = {
 
 def _describe(found: Sequence[Point]) -> str:
     first = found[0]
-    data = first.config("data") or "Fashion-MNIST"
+    data = {"TinyImageNet": "Tiny ImageNet", "FashionMNIST": "Fashion-MNIST"}.get(
+        first.config("data"), first.config("data")) or "Fashion-MNIST"
     classes = first.config("num_classes")
     return f"{data}{f', {classes} classes' if classes else ''}"
 
@@ -87,16 +88,22 @@ def place_labels(ax, xy: Sequence[tuple[float, float]], texts: Sequence[str],
     marks = []
     for x, y in xy:
         px, py = to_px((x, y))
-        marks.append((px - 5, py - 5, px + 5, py + 5))
+        marks.append((px - 13, py - 13, px + 13, py + 13))  # a Pareto star: ~25 px at 120 dpi
     placed: list[tuple[float, float, float, float]] = []
     offsets = [(6, 4, "left", "bottom"), (6, -4, "left", "top"), (-6, 4, "right", "bottom"),
                (-6, -4, "right", "top"), (0, 8, "center", "bottom"), (0, -8, "center", "top"),
                (10, 0, "left", "center"), (-10, 0, "right", "center")]
+    # Farther out, with a leader line, where the near places are taken.
+    offsets += [(sx * dx, sy * dy, "left" if sx > 0 else "right", "bottom" if sy > 0 else "top")
+                for dx, dy in ((18, 14), (30, 6), (8, 26)) for sx in (1, -1) for sy in (1, -1)]
     for (x, y), text, color in zip(xy, texts, colors):
         best = None
         for dx, dy, ha, va in offsets:
+            far = abs(dx) + abs(dy) > 16
             note = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                               ha=ha, va=va, fontsize=fontsize, color=color)
+                               ha=ha, va=va, fontsize=fontsize, color=color,
+                               arrowprops={"arrowstyle": "-", "color": color, "lw": 0.6,
+                                           "shrinkA": 0, "shrinkB": 4} if far else None)
             box = note.get_window_extent(renderer)
             rect = (box.x0 - 1, box.y0 - 1, box.x1 + 1, box.y1 + 1)
             overlap = sum(_overlap(rect, other) for other in [*placed, *marks])

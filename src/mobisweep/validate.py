@@ -8,6 +8,7 @@ import math
 
 from mobisweep.errors import ConfigError, is_integer, is_number
 from mobisweep.latency import check_settings
+from mobisweep.tracking import WANDB_MODES
 
 # (field, lowest, highest or None, whether the lowest is allowed); checked where the config has the
 # field. NaN and infinity are refused everywhere.
@@ -63,6 +64,9 @@ def validate_config(cfg: DictConfig) -> None:
                    cfg.latency.threads)
     validate_numbers(cfg)
     validate_resolution(cfg.data)
+    logger = cfg.get("logger")
+    if logger is not None and "mode" in logger and logger.mode not in WANDB_MODES:
+        raise ConfigError("logger.mode", logger.mode, f"must be one of {', '.join(WANDB_MODES)}")
     study_name = cfg.get("study_name")
     if study_name is not None and (not isinstance(study_name, str) or not study_name.strip()
                                    or any(c in study_name for c in "/\\\0\n\r\t")):
