@@ -161,7 +161,11 @@ def draw_vs_paper(name: str, rows: list[dict[str, str]], out: Path) -> Path:
                edgecolors=blue, linewidths=1.2, zorder=4)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}×"))
-    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    xs = [o[0] for o in ours] + [t[0] for t in theirs]
+    if max(xs) / min(xs) < 5:  # within one decade: label the minor ticks too
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.2g}×"))
+    else:
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set(xlabel=f"mult-adds relative to {experiment.label(reference)} (log); the paper's "
                   f"relative to {paper_rows[0][1]}",
            ylabel=f"top-1 relative to {experiment.label(reference)} (paper: {paper_rows[0][1]})",
