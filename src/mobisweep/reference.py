@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mobisweep.paper import PAPER_ROWS, PaperRow
+from mobisweep.sweep.summary import REPEAT_KEYS, mean_sd
 
 ALPHAS = (1.0, 0.75, 0.5, 0.25)
 RHOS = (1.0, 0.857, 0.714, 0.571)
 PAPER_PX = {1.0: 224, 0.857: 192, 0.714: 160, 0.571: 128}
-REPEAT_KEYS = ("seed",)
 # Columns of trials.csv that are not the trial's parameters.
 NOT_PARAMS = {"number", "state", "pareto_rank", "note", "result_path", "n", "wall_seconds"}
 
@@ -41,14 +41,11 @@ class Point:
 
     @property
     def mean(self) -> float:
-        return sum(self.top1) / len(self.top1)
+        return mean_sd(self.top1)[0]
 
     @property
     def sd(self) -> float | None:
-        values, n = self.top1, len(self.rows)
-        if n < 2:
-            return None
-        return math.sqrt(sum((v - self.mean) ** 2 for v in values) / (n - 1))
+        return mean_sd(self.top1)[1]
 
     @property
     def n(self) -> int:
@@ -237,10 +234,7 @@ def paired_difference(a: Point, b: Point) -> tuple[float, float | None, int]:
              if r.get("seed", "0") in by_seed]
     if not diffs:
         return a.mean - b.mean, None, 1
-    mean = sum(diffs) / len(diffs)
-    sd = (math.sqrt(sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1))
-          if len(diffs) > 1 else None)
-    return mean, sd, len(diffs)
+    return mean_sd(diffs)
 
 
 def _difference_text(mean: float, sd: float | None, n: int) -> str:

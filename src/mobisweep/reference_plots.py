@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mobisweep.pareto import pareto_front
+from mobisweep.sweep.summary import mean_sd
 from mobisweep.paper import PaperRow
 from mobisweep.reference import (
     ALPHAS,
@@ -198,14 +199,14 @@ def draw_curves(name: str, rows: list[dict[str, str]], curves: dict, out: Path) 
     for i, point in enumerate(found):
         runs = [curves[int(r["number"])] for r in point.rows if int(r["number"]) in curves]
         epochs = min(len(c) for c in runs)
-        mean = [100 * sum(c[e]["val/acc1"] for c in runs) / len(runs) for e in range(epochs)]
+        stats = [mean_sd([100 * c[e]["val/acc1"] for c in runs]) for e in range(epochs)]
+        mean = [m for m, _, _ in stats]
         color = colors(i / max(1, len(found) - 1)) if len(found) > 10 else colors(i)
         x = [e + 1 for e in range(epochs)]
         ax.plot(x, mean, marker="o", ms=3, color=color,
                 label=f"{experiment.label(point)}{f' (n={len(runs)})' if len(runs) > 1 else ''}")
         if len(runs) > 1:
-            sd = [100 * (sum((c[e]["val/acc1"] - mean[e] / 100) ** 2 for c in runs)
-                         / (len(runs) - 1)) ** 0.5 for e in range(epochs)]
+            sd = [s for _, s, _ in stats]
             ax.fill_between(x, [m - s for m, s in zip(mean, sd)], [m + s for m, s in zip(mean, sd)],
                             color=color, alpha=0.2)
     ax.set(xlabel="epoch", ylabel="validation top-1 (%)",

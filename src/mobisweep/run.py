@@ -80,15 +80,19 @@ def data_sizes(datamodule: Any) -> dict[str, int]:
     return sizes
 
 
-def write_result(output_dir: Path, result: dict[str, Any]) -> Path:
-    """Write ``result.json`` atomically: it exists only for a trial that finished."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    path = output_dir / RESULT_FILE
+def write_json(path: Path, data: dict[str, Any]) -> Path:
+    """Strict JSON (never a bare NaN token), written atomically: the file is whole or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".json.partial")
-    # allow_nan=False: strict JSON, never a bare NaN token (run() refuses non-finite metrics first)
-    partial.write_text(json.dumps(result, indent=2, sort_keys=True, allow_nan=False) + "\n")
+    partial.write_text(json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
     os.replace(partial, path)
     return path
+
+
+def write_result(output_dir: Path, result: dict[str, Any]) -> Path:
+    """Write ``result.json``: it exists only for a trial that finished (run() refuses non-finite
+    metrics before it gets here)."""
+    return write_json(output_dir / RESULT_FILE, result)
 
 
 CONFIG_FILE = "trial_config.json"
@@ -136,10 +140,7 @@ def claim_output_dir(cfg: DictConfig, output_dir: Path) -> None:
                               f"holds the checkpoint or result of another configuration "
                               f"({changed[:300]}): use another folder, or fresh=true to start "
                               f"afresh")
-    output_dir.mkdir(parents=True, exist_ok=True)
-    partial = record.with_suffix(".json.partial")
-    partial.write_text(json.dumps(current, indent=2, sort_keys=True, default=str) + "\n")
-    os.replace(partial, record)
+    write_json(record, current)
 
 
 def finite_metrics(metrics: dict[str, Any]) -> None:
