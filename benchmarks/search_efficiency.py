@@ -24,7 +24,7 @@ import optuna
 from optuna.distributions import CategoricalDistribution
 
 from mobisweep.pareto import hypervolume
-from mobisweep.sweep.summary import reference_point
+from mobisweep.results import reference_point
 
 REPO = Path(__file__).resolve().parents[1]
 DIRECTIONS = ["maximize", "minimize"]

@@ -24,7 +24,8 @@ import optuna
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.services: a local PostgreSQL
 
 from mobisweep.sweep.space import parse_search_space  # noqa: E402
-from mobisweep.sweep.storage import fail_stale_trials, open_storage, study_lock  # noqa: E402
+from mobisweep.sweep.storage import open_storage  # noqa: E402
+from mobisweep.sweep.workers import fail_stale_trials, study_lock  # noqa: E402
 from mobisweep.sweep.study import claim_trials, open_study  # noqa: E402
 
 SPACE = {"model.alpha": "interval(0.25, 1.25)", "data.rho": "interval(0.5, 1.0)",

@@ -14,7 +14,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from mobisweep.run import last_checkpoint
+from mobisweep.trial import last_checkpoint
 from mobisweep.sweep.storage import open_storage
 from mobisweep.sweep.study import INTERRUPTED, RETRY_OF
 

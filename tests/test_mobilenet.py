@@ -123,5 +123,5 @@ def test_registry_names_the_paper_variants():
     assert {"mobilenet_v1", "mobilenet_v1_shallow", "mobilenet_v1_conv"} <= set(list_models())
     assert create_model("mobilenet_v1_shallow", alpha=0.5).depth == 0
     assert create_model("mobilenet_v1_conv").block == "full"
-    with pytest.raises(ValueError, match="unknown model 'mobilenet_v9'"):
+    with pytest.raises(ConfigError, match="name=.mobilenet_v9.: no such model"):
         create_model("mobilenet_v9")

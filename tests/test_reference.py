@@ -12,9 +12,11 @@ import shutil
 import pytest
 
 from mobisweep.config import load_config
-from mobisweep.models.factory import build_model_with_cost
-from mobisweep.reference import NOT_PARAMS, SECTIONS, main as reference_main
-from mobisweep.reference_plots import draw_all
+from mobisweep.trial import build_and_count
+from mobisweep.reference import main as reference_main
+from mobisweep.results.reference import SECTIONS
+from mobisweep.results.reference_data import NOT_PARAMS
+from mobisweep.results.reference_plots import draw_all
 
 from .conftest import REPO
 
@@ -52,7 +54,7 @@ def test_reference_trials_agree_with_the_cost_accounting(data, sweep):
     assert complete, f"{data}/{sweep}: no complete trial"
     for row in complete:
         cfg = load_config([f"+sweep={sweep}", *overrides(row)])
-        _, cost = build_model_with_cost(cfg)
+        _, cost = build_and_count(cfg)
         assert math.isclose(float(row["cost/mult_adds_M"]), cost.mult_adds_M, rel_tol=1e-9), row
         assert math.isclose(float(row["cost/params_M"]), cost.params_M, rel_tol=1e-9), row
         assert 0 < float(row["val/acc1"]) <= 1

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from PIL import Image
 
-from mobisweep.report import load_summary, write_report
+from mobisweep.results import load_summary, write_report
 
 from .conftest import REPO, run_module
 

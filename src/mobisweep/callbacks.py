@@ -8,6 +8,8 @@ from typing import Any
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import RichProgressBar
 
+from mobisweep import metrics
+
 
 class TrainingThroughput(pl.Callback):
     """Images per second of the training loop (data, forward, backward, optimizer), per epoch.
@@ -35,9 +37,9 @@ class TrainingThroughput(pl.Callback):
         if elapsed > 0:
             self.images_per_s = self.images / elapsed
             # Summed over DDP processes: the throughput of the whole trial.
-            pl_module.log("train/images_per_s", self.images_per_s, on_epoch=True,
+            pl_module.log(metrics.IMAGES_PER_S.name, self.images_per_s, on_epoch=True,
                           sync_dist=True, reduce_fx="sum")
-            pl_module.log("train/seconds", self.seconds, on_epoch=True, sync_dist=True,
+            pl_module.log(metrics.TRAIN_SECONDS.name, self.seconds, on_epoch=True, sync_dist=True,
                           reduce_fx="max")
 
 
@@ -56,7 +58,7 @@ class ValidationCurves(pl.Callback):
     Kept in the checkpoint (``state_dict``), so a resumed trial's curve starts at epoch 0.
     """
 
-    KEYS = ("val/acc1", "val/acc5", "val/loss")
+    KEYS = tuple(figure.name for figure in metrics.CURVES)
 
     def __init__(self) -> None:
         self.epochs: list[dict[str, float]] = []

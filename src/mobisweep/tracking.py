@@ -45,14 +45,19 @@ def has_wandb_key() -> bool:
         return False
 
 
+def check_mode(mode: object) -> None:
+    """``logger.mode`` is one of ``WANDB_MODES``."""
+    if mode not in WANDB_MODES:
+        raise ConfigError("logger.mode", mode, f"must be one of {', '.join(WANDB_MODES)}")
+
+
 def wandb_mode(requested: str) -> str:
     """``auto`` is ``WANDB_MODE`` when set, else online with an API key and offline without.
 
     Online needs W&B's server: where it cannot be reached the run goes offline with one warning
     (its files sync later) instead of waiting out W&B's init timeout and failing the trial.
     """
-    if requested not in WANDB_MODES:
-        raise ConfigError("logger.mode", requested, f"must be one of {', '.join(WANDB_MODES)}")
+    check_mode(requested)
     mode = requested
     if requested == "auto":
         from_env = os.environ.get("WANDB_MODE", "").lower()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from omegaconf import DictConfig, OmegaConf
-
 import math
+
+from omegaconf import DictConfig, OmegaConf
 
 from mobisweep.errors import ConfigError, is_integer, is_number
 from mobisweep.latency import check_settings
-from mobisweep.tracking import WANDB_MODES
+from mobisweep.metrics import OBJECTIVES, TOP1, is_latency
+from mobisweep.tracking import check_mode
 
 # (field, lowest, highest or None, whether the lowest is allowed); checked where the config has the
 # field. NaN and infinity are refused everywhere.
@@ -43,7 +44,8 @@ def validate_resolution(data: DictConfig) -> int:
 
 
 def validate_config(cfg: DictConfig) -> None:
-    """Everything about a trial's config that can be refused before data or model are touched."""
+    """Everything about a trial's config that can be refused before data or model are touched
+    (the resolution is checked where the model is built: ``trial.build_and_count``)."""
     epochs = cfg.trainer.get("max_epochs")
     if not is_integer(epochs) or epochs < 1:
         raise ConfigError("trainer.max_epochs", epochs, "must be an integer >= 1")
@@ -54,19 +56,18 @@ def validate_config(cfg: DictConfig) -> None:
         raise ConfigError("data.num_classes", num_classes, "must be an integer >= 2")
     objectives = cfg.get("objectives") or []
     if not objectives:
-        raise ConfigError("objectives", objectives, "name at least one metric, e.g. [val/acc1]")
+        raise ConfigError("objectives", objectives, f"name at least one metric, e.g. [{TOP1.name}]")
     unknown = [o for o in objectives if o not in OBJECTIVES]
     if unknown:
         raise ConfigError("objectives", unknown[0], f"must be among {', '.join(OBJECTIVES)}")
-    if any(o.startswith("latency/") for o in objectives) and not cfg.latency.enabled:
+    if any(is_latency(o) for o in objectives) and not cfg.latency.enabled:
         raise ConfigError("latency.enabled", False, "a latency objective needs latency measured")
     check_settings(cfg.latency.backend, cfg.latency.device, cfg.latency.batch_size,
                    cfg.latency.threads)
     validate_numbers(cfg)
-    validate_resolution(cfg.data)
     logger = cfg.get("logger")
-    if logger is not None and "mode" in logger and logger.mode not in WANDB_MODES:
-        raise ConfigError("logger.mode", logger.mode, f"must be one of {', '.join(WANDB_MODES)}")
+    if logger is not None and "mode" in logger:
+        check_mode(logger.mode)
     study_name = cfg.get("study_name")
     if study_name is not None and (not isinstance(study_name, str) or not study_name.strip()
                                    or any(c in study_name for c in "/\\\0\n\r\t")):
@@ -96,8 +97,3 @@ def validate_numbers(cfg: DictConfig) -> None:
             latency.max_runs < latency.get("min_runs", 1):
         raise ConfigError("latency.max_runs", latency.max_runs,
                           f"must be >= latency.min_runs={latency.min_runs}")
-
-
-# What a trial can return to a sweeper (every one is in result.json's metrics).
-OBJECTIVES = ("val/acc1", "val/acc5", "val/loss", "cost/mult_adds_M", "cost/params_M",
-              "train/images_per_s", "latency/median_ms", "latency/p90_ms")

@@ -20,7 +20,8 @@ from mobisweep.config import CONFIG_DIR, config_composer
 from mobisweep.cost import LAYER_TYPES, Cost, layer_type
 from mobisweep.cost.paper import compare_with_paper, table_2_shares
 from mobisweep.errors import ConfigError
-from mobisweep.models.factory import build_model_with_cost, model_label
+from mobisweep.models import model_label
+from mobisweep.trial import build_and_count
 from mobisweep.paper import TABLE_2
 
 
@@ -46,7 +47,7 @@ def comparison_table(compose) -> Table:
                    "paper M params", "mobisweep", "Δ", "why they differ"):
         table.add_column(column, justify="right" if column not in ("model", "why they differ")
                          else "left", overflow="fold")
-    for c in compare_with_paper(compose):
+    for c in compare_with_paper(lambda overrides: build_and_count(compose(overrides))[1]):
         counted = f"{c.mult_adds_M:,.1f}"
         if c.row.without_fc:
             counted += f" (with FC {c.cost.mult_adds_M:,.1f})"
@@ -66,7 +67,7 @@ def weights_only_params(model: nn.Module) -> Counter[str]:
 
 
 def table_2(compose) -> tuple[Table, list[str]]:
-    model, cost = build_model_with_cost(compose([]))
+    model, cost = build_and_count(compose([]))
     table = Table(title="The paper's Table 2 (MobileNet 1.0-224) beside mobisweep, with the arithmetic")
     for column in ("layer type", "paper % mult-adds", "mobisweep", "=", "Δ",
                    "paper % params", "mobisweep", "=", "Δ"):
@@ -102,7 +103,7 @@ def main(cfg: DictConfig) -> None:
     with config_errors_exit():
         which = cfg.get("table")
         if which is None:
-            _, cost = build_model_with_cost(cfg)
+            _, cost = build_and_count(cfg)
             console.print(cost_table(model_label(cfg.model), cost))
         elif which == "paper":
             with config_composer("measure") as compose:

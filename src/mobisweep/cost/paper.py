@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from omegaconf import DictConfig
-
-from mobisweep.cost import Cost
-from mobisweep.models.factory import build_model_with_cost
+from mobisweep.cost.count import Cost
 from mobisweep.paper import PAPER_ROWS, TABLE_2, PaperRow
 
-Compose = Callable[[Sequence[str]], DictConfig]
+# The cost of the network that a row's config overrides name (``trial.build_and_count``).
+CountOverrides = Callable[[Sequence[str]], Cost]
 
 
 @dataclass(frozen=True)
@@ -43,12 +41,13 @@ class Comparison:
         return self.cost.params_M - self.row.params_M
 
 
-def compare_with_paper(compose: Compose, rows: Sequence[PaperRow] = PAPER_ROWS) -> list[Comparison]:
-    """Build every row's network from mobisweep's configs and count it."""
+def compare_with_paper(count: CountOverrides,
+                       rows: Sequence[PaperRow] = PAPER_ROWS) -> list[Comparison]:
+    """Count every row's network, built from mobisweep's configs by ``count``."""
     costs: dict[tuple[str, ...], Cost] = {}
     for row in rows:
         if row.overrides not in costs:  # Tables 4-8 repeat MobileNet 1.0-224
-            costs[row.overrides] = build_model_with_cost(compose(row.overrides))[1]
+            costs[row.overrides] = count(row.overrides)
     return [Comparison(row, costs[row.overrides]) for row in rows]
 
 

@@ -18,7 +18,8 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision import transforms
 from torchvision.datasets import ImageFolder
 
-from mobisweep.errors import ConfigError, is_integer
+from mobisweep.data.subsets import check_subset, subset_indices
+from mobisweep.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,8 @@ class ImageFolderDataModule(pl.LightningDataModule):
                  train_subset: int | None = None, val_subset: int | None = None,
                  seed: int = 0) -> None:
         super().__init__()
-        for name, value in (("train_subset", train_subset), ("val_subset", val_subset)):
-            if value is not None and (not is_integer(value) or value < 1):
-                raise ConfigError(f"data.{name}", value, "must be null or an integer >= 1")
+        check_subset("data.train_subset", train_subset)
+        check_subset("data.val_subset", val_subset)
         self.train_subset, self.val_subset, self.seed = train_subset, val_subset, seed
         self.root = self.check_root(root, train_dir, val_dir)
         self.num_classes, self.resolution, self.batch_size = num_classes, resolution, batch_size
@@ -159,14 +159,12 @@ class ImageFolderDataModule(pl.LightningDataModule):
             raise ConfigError("data.num_classes", self.num_classes,
                               f"{self.root / self.train_dir} has {len(self.train_set.classes)} classes")
         # A sweep's budget knob, as on the in-memory data sets: the same seeded images every trial.
-        self.train_set = self._subset(self.train_set, self.train_subset, offset=0)
-        self.val_set = self._subset(self.val_set, self.val_subset, offset=1)
+        self.train_set = self._subset(self.train_set, self.train_subset, "train")
+        self.val_set = self._subset(self.val_set, self.val_subset, "val")
 
-    def _subset(self, dataset: Dataset, size: int | None, offset: int) -> Dataset:
-        if size is None or size >= len(dataset):
-            return dataset
-        generator = torch.Generator().manual_seed(self.seed + offset)
-        return Subset(dataset, torch.randperm(len(dataset), generator=generator)[:size].tolist())
+    def _subset(self, dataset: Dataset, size: int | None, split: str) -> Dataset:
+        keep = subset_indices(len(dataset), size, self.seed, split)
+        return dataset if keep is None else Subset(dataset, keep)
 
     def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
         return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle,

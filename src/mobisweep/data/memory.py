@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import DataLoader
 
+from mobisweep.data.subsets import check_subset, subset_indices
 from mobisweep.errors import ConfigError, is_integer
 
 Batch = tuple[Tensor, Tensor]
@@ -53,10 +54,10 @@ class InMemoryDataModule(pl.LightningDataModule):
                  flip: bool = True, translate: float = 0.1, min_scale: float = 1.0,
                  channels: int = 3, seed: int = 0, rho: float | None = None, base_resolution: int | None = None) -> None:
         super().__init__()
-        for name, value in (("batch_size", batch_size), ("train_subset", train_subset),
-                            ("val_subset", val_subset)):
-            if value is not None and (not is_integer(value) or value < 1):
-                raise ConfigError(f"data.{name}", value, "must be a positive integer")
+        if not is_integer(batch_size) or batch_size < 1:
+            raise ConfigError("data.batch_size", batch_size, "must be a positive integer")
+        check_subset("data.train_subset", train_subset)
+        check_subset("data.val_subset", val_subset)
         if not 0.0 <= translate < 0.5:
             raise ConfigError("data.translate", translate, "must be in [0, 0.5)")
         if not 0.0 < min_scale <= 1.0:
@@ -81,12 +82,11 @@ class InMemoryDataModule(pl.LightningDataModule):
         if self.train_set is not None:
             return
         (train_x, train_y), (val_x, val_y) = self.load()
-        generator = torch.Generator().manual_seed(self.seed)
-        if self.train_subset is not None and self.train_subset < len(train_y):
-            keep = torch.randperm(len(train_y), generator=generator)[: self.train_subset]
+        keep = subset_indices(len(train_y), self.train_subset, self.seed, "train")
+        if keep is not None:
             train_x, train_y = train_x[keep], train_y[keep]
-        if self.val_subset is not None and self.val_subset < len(val_y):
-            keep = torch.randperm(len(val_y), generator=generator)[: self.val_subset]
+        keep = subset_indices(len(val_y), self.val_subset, self.seed, "val")
+        if keep is not None:
             val_x, val_y = val_x[keep], val_y[keep]
         self.train_set = _IndexBatches(train_x.contiguous(), train_y)
         self.val_set = _IndexBatches(val_x.contiguous(), val_y)

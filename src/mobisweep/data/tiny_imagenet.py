@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
 import tarfile
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -26,6 +25,7 @@ from rich.progress import track
 from mobisweep.data.folder import IMAGENET_MEAN, IMAGENET_STD
 from mobisweep.data.memory import Batch, InMemoryDataModule
 from mobisweep.errors import ConfigError, is_integer
+from mobisweep.files import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ class TinyImageNetDataModule(InMemoryDataModule):
         folder = self.cache_dir / source.fingerprint()
         wnids_file = folder / "wnids.txt"
         if not wnids_file.is_file():
-            _write_atomic(wnids_file, source.read_text("wnids.txt").encode())
+            write_atomic(wnids_file, source.read_text("wnids.txt").encode())
         self.wnids = select_classes(wnids_file.read_text().split(), self.classes)
         if len(self.wnids) != self.num_classes:
             raise ConfigError("data.num_classes", self.num_classes,
@@ -220,7 +220,7 @@ def _decode_into(source: _Source, folder: Path, wnids: list[str]) -> None:
                   for k, v in split.items()}
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
-        _write_atomic(folder / f"{wnid}.npz", buffer.getvalue())
+        write_atomic(folder / f"{wnid}.npz", buffer.getvalue())
     log.info("Tiny ImageNet: %d classes decoded into %s", len(wnids), folder)
 
 
@@ -231,11 +231,3 @@ def _folder_names(source: _Source, wnids: list[str], val_of: dict[str, str]) -> 
         if directory.is_dir():
             names.update(f"train/{wnid}/images/{p.name}" for p in directory.iterdir())
     return names
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Whole files only: a run killed while writing the cache leaves no half file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)

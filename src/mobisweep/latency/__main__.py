@@ -18,7 +18,8 @@ from mobisweep.config import CONFIG_DIR
 from mobisweep.cost import LAYER_TYPES
 from mobisweep.latency import Latency, measure_configured
 from mobisweep.latency.breakdown import latency_breakdown
-from mobisweep.models.factory import build_model_with_cost, model_label
+from mobisweep.models import model_label
+from mobisweep.trial import build_and_count
 
 
 def latency_table(label: str, latency: Latency, mult_adds_M: float) -> Table:  # noqa: N803
@@ -51,7 +52,7 @@ def breakdown_table(times: dict[str, float], mult_adds_by_type: dict[str, int]) 
 def main(cfg: DictConfig) -> None:
     console = Console()
     with config_errors_exit():
-        model, cost = build_model_with_cost(cfg)
+        model, cost = build_and_count(cfg)
         latency = measure_configured(model, cfg.data.resolution, cfg.latency)
         console.print(latency_table(model_label(cfg.model), latency, cost.mult_adds_M))
         if cfg.get("breakdown"):

@@ -16,7 +16,7 @@ from torch import nn
 from torch.autograd.profiler import record_function
 from torch.profiler import ProfilerActivity, profile
 
-from mobisweep.cost import LAYER_TYPES, layer_type
+from mobisweep.cost import LAYER_TYPES, layer_hooks, layer_type
 
 _PREFIX = "mobisweep::"
 
@@ -33,14 +33,8 @@ def _type_ranges(model: nn.Module) -> Iterator[None]:
     def leave(module: nn.Module, inputs: object, output: object) -> None:
         open_ranges.pop(id(module)).__exit__(None, None, None)
 
-    typed = [m for m in model.modules() if layer_type(m) is not None]
-    handles = [m.register_forward_pre_hook(enter) for m in typed]
-    handles += [m.register_forward_hook(leave) for m in typed]
-    try:
+    with layer_hooks(model, before=enter, after=leave):
         yield
-    finally:
-        for handle in handles:
-            handle.remove()
 
 
 def latency_breakdown(model: nn.Module, resolution: int, *, batch_size: int = 1, runs: int = 20,

@@ -1,10 +1,13 @@
-"""A name -> builder registry, so that a string names a model (as in timm)."""
+"""A name -> builder registry, so that a string names a model (as in timm): ``conf/model/mobilenet.yaml``
+builds through it (``_target_: mobisweep.models.create_model``, ``name: mobilenet_v1``)."""
 
 from __future__ import annotations
 
 from typing import Callable
 
 from torch import nn
+
+from mobisweep.errors import ConfigError
 
 ModelBuilder = Callable[..., nn.Module]
 _MODELS: dict[str, ModelBuilder] = {}
@@ -24,7 +27,8 @@ def create_model(name: str, **kwargs: object) -> nn.Module:
     try:
         builder = _MODELS[name]
     except KeyError:
-        raise ValueError(f"unknown model {name!r}; registered: {', '.join(list_models())}") from None
+        raise ConfigError("name", name, f"no such model; registered: {', '.join(list_models())}") \
+            from None
     return builder(**kwargs)
 
 

@@ -1,1 +1,1 @@
-"""Sweeps over the study: search spaces, the Optuna study, and the end-of-sweep summary."""
+"""Sweeps over the study: search spaces, the Optuna study and its storage, the pre-flight checks, the budget, and what the study records of each trial."""

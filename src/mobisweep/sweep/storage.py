@@ -1,22 +1,18 @@
-"""Study storages by URL, a study-wide lock, and heartbeats that outlive no worker.
+"""Study storages by URL, with passwords kept out of logs and errors.
 
 * ``postgresql://user@host/db`` (many machines; password from ``PGPASSWORD`` or ``~/.pgpass``),
   ``mysql://...`` and ``sqlite:///path.db`` (one worker): Optuna's RDB storage, with heartbeats.
 * ``journal:///path.log`` (relative) or ``journal:////abs/path.log``: Optuna's journal file, for
-  several workers on one machine or a shared file system without a server. It has no native
-  heartbeats, so mobisweep records its own in a trial attribute.
+  several workers on one machine or a shared file system without a server.
 * ``None``: in memory (one process, nothing kept).
 
-Every worker asks for trials under :func:`study_lock`, so a grid point is queued once and each queued
-trial is popped by one worker, however many workers share the study.
+How several workers share a study (its lock, heartbeats, dead workers) is ``workers``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
-import threading
-import time
 import warnings
 import zlib
 from collections.abc import Iterator
@@ -24,22 +20,16 @@ from typing import TYPE_CHECKING
 from pathlib import Path
 
 import optuna
-from filelock import FileLock
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
-from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
-from optuna.trial import TrialState
 
 from mobisweep.errors import ConfigError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import URL
+    from sqlalchemy.engine import URL, Connection
 
 JOURNAL_PREFIX = "journal:///"
-HEARTBEAT_ATTR = "mobisweep:heartbeat"  # unix time, on storages without native heartbeats
 SCHEMA_LOCK_KEY = zlib.crc32(b"mobisweep:schema")
-# mobisweep beats from its own ask/tell loop, on purpose, not from Study.optimize.
-warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 
 
 def _database_url(url: str | None) -> URL | None:
@@ -133,19 +123,36 @@ def _schema_lock(url: str) -> Iterator[None]:
     if not url.startswith("postgresql"):
         yield
         return
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import create_engine
 
     engine = create_engine(url, **_engine_kwargs(url))
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-            try:
-                yield
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"),
-                                   {"key": SCHEMA_LOCK_KEY})
+        with engine.connect() as connection, server_lock(connection, "postgresql",
+                                                           SCHEMA_LOCK_KEY):
+            yield
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def server_lock(connection: Connection, dialect: str, key: int) -> Iterator[None]:
+    """A lock the database server holds for this connection: PostgreSQL's advisory lock or
+    MySQL's named lock; other clients of the same key wait."""
+    from sqlalchemy import text
+
+    if dialect == "postgresql":
+        take, release, value = "SELECT pg_advisory_lock(:key)", "SELECT pg_advisory_unlock(:key)", key
+    elif dialect in ("mysql", "mariadb"):
+        take, release, value = "SELECT GET_LOCK(:key, -1)", "SELECT RELEASE_LOCK(:key)", str(key)
+    else:
+        raise ConfigError("hydra.sweeper.storage", dialect,
+                          "multi-worker studies need PostgreSQL, MySQL, SQLite or a journal file")
+    connection.execute(text(take), {"key": value})
+    try:
+        yield
+    finally:
+        connection.execute(text(release), {"key": value})
+        connection.commit()
 
 
 def _engine_kwargs(url: str) -> dict:
@@ -159,131 +166,3 @@ def _first_line(error: BaseException, url: str) -> str:
     cause = getattr(error, "orig", None) or error
     lines = [ln.strip() for ln in str(cause).splitlines() if ln.strip()]
     return scrub(lines[0] if lines else type(cause).__name__, url)
-
-
-@contextlib.contextmanager
-def study_lock(storage: BaseStorage | None, url: str | None, study_name: str) -> Iterator[None]:
-    """Hold a lock that every worker of ``study_name`` on this storage respects."""
-    if storage is None:
-        yield
-        return
-    if isinstance(storage, JournalStorage):
-        lock = JournalFileOpenLock(f"{journal_path(url)}.{study_name}")
-        lock.acquire()
-        try:
-            yield
-        finally:
-            lock.release()
-        return
-    assert isinstance(storage, RDBStorage)
-    dialect = storage.engine.dialect.name
-    if dialect == "sqlite":
-        database = storage.engine.url.database
-        lock = FileLock(f"{database}.{study_name}.lock") if database not in (None, "", ":memory:") \
-            else contextlib.nullcontext()
-        with lock:
-            yield
-        return
-    from sqlalchemy import text
-
-    key = zlib.crc32(f"mobisweep:{study_name}".encode())
-    with storage.engine.connect() as connection:
-        if dialect == "postgresql":
-            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
-            release = text("SELECT pg_advisory_unlock(:key)")
-        elif dialect in ("mysql", "mariadb"):
-            connection.execute(text("SELECT GET_LOCK(:key, -1)"), {"key": str(key)})
-            release = text("SELECT RELEASE_LOCK(:key)")
-        else:
-            raise ConfigError("hydra.sweeper.storage", dialect,
-                              "multi-worker studies need PostgreSQL, MySQL, SQLite or a journal file")
-        try:
-            yield
-        finally:
-            connection.execute(release, {"key": key if dialect == "postgresql" else str(key)})
-            connection.commit()
-
-
-def detects_dead_workers(storage: BaseStorage | None) -> bool:
-    """Whether :func:`fail_stale_trials` can tell a dead worker's trial from a live one here."""
-    return has_native_heartbeat(storage) or isinstance(storage, JournalStorage)
-
-
-def has_native_heartbeat(storage: BaseStorage | None) -> bool:
-    # A study wraps an RDB storage in Optuna's cache, which keeps the heartbeat API: ask for that
-    # API, not for the RDBStorage class.
-    return isinstance(storage, BaseHeartbeat) and storage.get_heartbeat_interval() is not None
-
-
-class Heartbeat:
-    """Keeps the trials this worker runs alive in the storage, from a background thread.
-
-    RDB storages get Optuna's own heartbeat (``record_heartbeat``); a journal file gets a trial
-    attribute with the time. Another worker that finds a RUNNING trial silent for longer than the
-    grace period marks it FAIL (:func:`fail_stale_trials`) and queues it again.
-    """
-
-    def __init__(self, study: optuna.Study, interval: float) -> None:
-        self.study, self.interval = study, interval
-        self.trial_ids: set[int] = set()
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="mobisweep-heartbeat", daemon=True)
-
-    def __enter__(self) -> "Heartbeat":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def add(self, trial_id: int) -> None:
-        with self._lock:
-            self.trial_ids.add(trial_id)
-        self._record(trial_id)
-
-    def remove(self, trial_id: int) -> None:
-        with self._lock:
-            self.trial_ids.discard(trial_id)
-
-    def _record(self, trial_id: int) -> None:
-        storage = self.study._storage
-        with contextlib.suppress(Exception):  # a missed beat is retried; the trial is not lost
-            if has_native_heartbeat(storage):
-                storage.record_heartbeat(trial_id)
-            elif storage.get_trial(trial_id).state == TrialState.RUNNING:
-                storage.set_trial_system_attr(trial_id, HEARTBEAT_ATTR, time.time())
-
-    def _beat(self) -> None:
-        while not self._stop.wait(self.interval):
-            with self._lock:
-                ids = list(self.trial_ids)
-            for trial_id in ids:
-                self._record(trial_id)
-
-
-def fail_stale_trials(study: optuna.Study, grace_period: float) -> list[int]:
-    """Mark RUNNING trials whose worker stopped beating as FAIL; returns their numbers.
-
-    Call it under :func:`study_lock`: then exactly one worker fails (and re-queues) each trial.
-    """
-    storage = study._storage
-    if has_native_heartbeat(storage):
-        before = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))}
-        with warnings.catch_warnings():  # experimental since Optuna 2.9, and what we need
-            warnings.simplefilter("ignore")
-            optuna.storages.fail_stale_trials(study)
-        after = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,))}
-        return sorted(before & after)
-    if not isinstance(storage, JournalStorage):
-        return []
-    failed = []
-    now = time.time()
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        beat = trial.system_attrs.get(HEARTBEAT_ATTR)
-        if beat is not None and now - float(beat) > grace_period:
-            with contextlib.suppress(optuna.exceptions.UpdateFinishedTrialError):
-                if storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL):
-                    failed.append(trial.number)
-    return failed

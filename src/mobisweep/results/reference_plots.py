@@ -13,21 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mobisweep.pareto import pareto_front
-from mobisweep.sweep.summary import mean_sd
+from mobisweep import metrics
 from mobisweep.paper import PaperRow
-from mobisweep.reference import (
-    ALPHAS,
-    BASELINE_NAMES,
-    SECTIONS,
-    Point,
-    _alpha_depth,
-    _px,
-    paper_row,
-    points,
-    read_curves,
-    read_trials,
-)
+from mobisweep.pareto import pareto_front
+from mobisweep.results.reference import ALPHAS, BASELINE_NAMES, SECTIONS, _alpha_depth, _px, paper_row
+from mobisweep.results.reference_data import Point, points, read_curves, read_trials
+from mobisweep.results.summary import mean_sd
+from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE
 
 
 @dataclass(frozen=True)
@@ -140,7 +132,7 @@ def draw_vs_paper(name: str, rows: list[dict[str, str]], out: Path) -> Path:
     paper_rows: list[tuple[PaperRow, str]] = [(paper_row(t, n), label)
                                               for t, n, label in experiment.paper]
     paper_ref = paper_rows[0][0]
-    ours = [(p.figure("cost/mult_adds_M") / reference.figure("cost/mult_adds_M"),
+    ours = [(p.figure(metrics.MULT_ADDS.name) / reference.figure(metrics.MULT_ADDS.name),
              p.mean / reference.mean, (p.sd or 0) / reference.mean, p) for p in found]
     theirs = [(r.mult_adds_M / paper_ref.mult_adds_M, r.top1 / paper_ref.top1, label)
               for r, label in paper_rows]
@@ -199,7 +191,7 @@ def draw_curves(name: str, rows: list[dict[str, str]], curves: dict, out: Path) 
     for i, point in enumerate(found):
         runs = [curves[int(r["number"])] for r in point.rows if int(r["number"]) in curves]
         epochs = min(len(c) for c in runs)
-        stats = [mean_sd([100 * c[e]["val/acc1"] for c in runs]) for e in range(epochs)]
+        stats = [mean_sd([100 * c[e][metrics.TOP1.name] for c in runs]) for e in range(epochs)]
         mean = [m for m, _, _ in stats]
         color = colors(i / max(1, len(found) - 1)) if len(found) > 10 else colors(i)
         x = [e + 1 for e in range(epochs)]
@@ -225,12 +217,12 @@ def draw_all(folder: Path) -> list[Path]:
     """Redraw every experiment found under ``folder`` (``<experiment>/trials.csv``)."""
     written = []
     for name in SECTIONS:
-        path = folder / name / "trials.csv"
+        path = folder / name / TRIALS_FILE
         if not path.is_file():
             continue
         rows = read_trials(path)
         written.append(draw_vs_paper(name, rows, path.parent))
-        curves = draw_curves(name, rows, read_curves(path.parent / "curves.csv"), path.parent)
+        curves = draw_curves(name, rows, read_curves(path.parent / CURVES_FILE), path.parent)
         if curves:
             written.append(curves)
     return written

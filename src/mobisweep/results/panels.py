@@ -1,0 +1,92 @@
+"""The trade-off panels of a study, defined once and computed once; ``report`` draws them with
+Plotly (report.html) and matplotlib (PNGs) from the same ``PanelData``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mobisweep import metrics
+from mobisweep.metrics import Figure
+from mobisweep.paper import PAPER_ROWS
+from mobisweep.pareto import pareto_front
+from mobisweep.results.summary import SweepSummary, TrialRow, mean_sd
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str  # file name of its PNG
+    x: Figure
+    title: str
+    log_x: bool
+
+    @property
+    def x_title(self) -> str:
+        return f"{self.x.label} ({self.x.unit}{', log' if self.log_x else ''})"
+
+
+PANELS = (
+    Panel("top1_vs_mult_adds", metrics.MULT_ADDS, "top-1 vs mult-adds (Figure 4)", True),
+    Panel("top1_vs_params", metrics.PARAMS, "top-1 vs parameters (Figure 5)", True),
+    Panel("top1_vs_latency", metrics.LATENCY, "top-1 vs measured latency", False),
+)
+Y_TITLE = f"{metrics.TOP1.label} ({metrics.TOP1.unit})"
+
+
+@dataclass
+class Marker:
+    """One point of a panel: a trial, or the mean of a point's seeds (with their sd and n)."""
+
+    label: str
+    x: float
+    top1: float  # percent
+    sd: float  # percent; 0 for one seed
+    n: int
+
+
+@dataclass
+class PanelData:
+    panel: Panel
+    markers: list[Marker]
+    front: list[Marker]  # the Pareto front (top-1 up, x down), by x
+
+    @property
+    def seeded(self) -> bool:
+        return any(m.n > 1 for m in self.markers)
+
+    @property
+    def series_name(self) -> str:
+        return "trials (mean ± sd over seeds)" if self.seeded else "trials"
+
+    def on_front(self, marker: Marker) -> bool:
+        return any(marker is m for m in self.front)
+
+
+def panel_data(summary: SweepSummary, panel: Panel) -> PanelData:
+    """The panel's markers (seeds of a point averaged) and its Pareto front."""
+    x, top1 = panel.x.name, metrics.TOP1.name
+    groups: dict[tuple, list[TrialRow]] = {}
+    for r in summary.rows:
+        if r.state == "COMPLETE" and x in r.figures and top1 in r.figures:
+            groups.setdefault(r.point, []).append(r)
+    markers = []
+    for rows in groups.values():
+        mean, sd, n = mean_sd([100 * r.figures[top1] for r in rows])
+        label = rows[0].label + (f" (n={n})" if n > 1 else "")
+        markers.append(Marker(label, sum(r.figures[x] for r in rows) / n, mean, sd or 0.0, n))
+    front = [markers[i] for i in pareto_front([(m.top1, m.x) for m in markers],
+                                              ("maximize", "minimize"))]
+    return PanelData(panel, markers, sorted(front, key=lambda m: m.x))
+
+
+def paper_points() -> list[tuple[str, float, float, float]]:
+    """Each of the paper's models once (Tables 4-8 repeat MobileNet 1.0-224 under other names):
+    ``(name, mult-adds M, params M, top-1 %)``."""
+    seen, points = set(), []
+    for row in PAPER_ROWS:
+        if (row.mult_adds_M, row.top1) not in seen:
+            seen.add((row.mult_adds_M, row.top1))
+            points.append((row.name, row.mult_adds_M, row.params_M, row.top1))
+    return points
+
+
+PAPER_TITLE = "the paper's ImageNet figures (reference)"

@@ -1,0 +1,61 @@
+"""``trials.csv`` and ``curves.csv``: a sweep's record that needs no study storage to be read."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+from mobisweep import metrics
+from mobisweep.results.summary import SweepSummary, repeats
+
+# The budget a trial ran on, from its result.json (trials.csv's ``config/`` columns): enough to say
+# what a committed sweep cost and to rerun it.
+CONFIG_COLUMNS = ("data", "num_classes", "resolution", "train_images", "val_images", "max_epochs",
+                  "batch_size", "optimizer", "lr", "scheduler", "seed")
+TRIALS_FILE, CURVES_FILE = "trials.csv", "curves.csv"
+
+
+def write_trials_csv(summary: SweepSummary, path: Path) -> Path:
+    """One row per trial: parameters, objectives, figures, top-1 mean/sd/n over the point's seeds,
+    Pareto rank, the budget it ran on (``config/*``), state and note; and ``curves.csv`` beside it,
+    validation top-1/top-5/loss per epoch of every trial. Paths are relative to the CSV's folder,
+    so a committed sweep holds nothing of the machine it ran on."""
+    figures = [f.name for f in metrics.SUMMARY if f.name not in summary.objectives]
+    columns = ["number", "state", "pareto_rank", *summary.param_names, *summary.objectives,
+               *figures, metrics.TOP1_MEAN, metrics.TOP1_SD, "n",
+               *(f"config/{k}" for k in CONFIG_COLUMNS), "wall_seconds", "note", "result_path"]
+    by_point = repeats(summary.rows)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=columns)
+        writer.writeheader()
+        for row in summary.rows:
+            mean, sd, n = by_point.get(row.point, (None, None, None))
+            record = {"number": row.number, "state": row.state, "pareto_rank": row.rank,
+                      "note": row.note, "result_path": _relative(row.result_path, path.parent),
+                      metrics.TOP1_MEAN: mean, metrics.TOP1_SD: sd, "n": n,
+                      "wall_seconds": row.wall_seconds, **row.params}
+            record.update({k: row.figures.get(k) for k in figures})
+            record.update({f"config/{k}": row.config.get(k) for k in CONFIG_COLUMNS})
+            for k, objective in enumerate(summary.objectives):
+                record[objective] = row.values[k] if row.values else row.figures.get(objective)
+            writer.writerow(record)
+    curve_columns = [f.name for f in metrics.CURVES]
+    with (path.parent / CURVES_FILE).open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=["number", "epoch", *curve_columns])
+        writer.writeheader()
+        for row in summary.rows:
+            for point in row.curves:
+                writer.writerow({"number": row.number, "epoch": point["epoch"],
+                                 **{k: point.get(k) for k in curve_columns}})
+    return path
+
+
+def _relative(result_path: str | None, folder: Path) -> str | None:
+    if not result_path:
+        return None
+    try:
+        return os.path.relpath(Path(result_path).resolve(), folder.resolve())
+    except ValueError:  # another drive (Windows): no relative path exists
+        return Path(result_path).name

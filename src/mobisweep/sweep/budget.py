@@ -1,0 +1,39 @@
+"""A sweep's budget: limits on the figures known before training (``mobisweep.metrics.BUDGETS``).
+
+``+sweep.budget.mult_adds_M=150`` skips every point whose model costs more, without training it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mobisweep.errors import ConfigError, is_number
+from mobisweep.metrics import BUDGETS
+
+
+@dataclass(frozen=True)
+class Budget:
+    limits: dict[str, float] = field(default_factory=dict)  # figure name -> the most allowed
+
+    @classmethod
+    def from_config(cls, node: Mapping[str, Any] | None) -> Budget:
+        """``sweep.budget``: each key a budget of ``BUDGETS``, each value a number > 0 or null."""
+        limits = {}
+        for key, limit in (node or {}).items():
+            if key not in BUDGETS:
+                raise ConfigError(f"sweep.budget.{key}", limit, f"budgets: {', '.join(BUDGETS)}")
+            if limit is None:
+                continue
+            if not is_number(limit) or limit <= 0:
+                raise ConfigError(f"sweep.budget.{key}", limit, "must be a number > 0")
+            limits[BUDGETS[key].name] = float(limit)
+        return cls(limits)
+
+    def over(self, figures: Mapping[str, float]) -> str | None:
+        """Why a point with these figures is over budget; None when it is within."""
+        for name, limit in self.limits.items():
+            if figures[name] > limit:
+                return f"over budget: {name} {figures[name]:.2f} > {limit:g}"
+        return None
