@@ -20,11 +20,9 @@ from mobisweep.results.reference_data import (
     levelled_off,
     paired_difference,
     points,
-    read_curves,
-    read_trials,
+    read_experiment,
     spearman,
 )
-from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE
 
 ALPHAS = (1.0, 0.75, 0.5, 0.25)
 RHOS = (1.0, 0.857, 0.714, 0.571)
@@ -200,10 +198,10 @@ def budget_table(folder: Path) -> list[str]:
     lines = ["| sweep | data | classes | train / val images | px | epochs | batch | optimizer, lr, "
              "schedule | seeds | trials | wall time, summed |", "|---" * 11 + "|"]
     for name in SECTIONS:
-        path = folder / name / TRIALS_FILE
-        if not path.is_file():
+        experiment = read_experiment(folder, name)
+        if experiment is None:
             continue
-        rows = read_trials(path)
+        rows = experiment[0]
         if not rows or "config/data" not in rows[0]:
             lines.append(f"| {name} | (not recorded in this trials.csv) |" + " |" * 9)
             continue
@@ -228,13 +226,12 @@ def _natural(value: str) -> tuple:
 def tables(folder: Path) -> str:
     out = ["### Budgets (from the trials' own records)", "", *budget_table(folder), ""]
     for name, table in SECTIONS.items():
-        path = folder / name / TRIALS_FILE
+        experiment = read_experiment(folder, name)
         out.append(f"### `{name}`\n")
-        if not path.is_file():
+        if experiment is None:
             out.append(f"(not run yet: make reference-{name})\n")
             continue
-        rows = read_trials(path)
-        lines = (table(rows, read_curves(path.parent / CURVES_FILE)) if name == "dw_vs_full"
-                 else table(rows))
+        rows, curves = experiment
+        lines = table(rows, curves) if name == "dw_vs_full" else table(rows)
         out.append("\n".join(lines) + "\n")
     return "\n".join(out)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mobisweep import metrics
 from mobisweep.results.summary import REPEAT_KEYS, mean_sd
+from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE
 
 # Columns of trials.csv that are not the trial's parameters.
 NOT_PARAMS = {"number", "state", "pareto_rank", "note", "result_path", "n", "wall_seconds"}
@@ -74,6 +75,17 @@ def read_curves(path: Path) -> dict[int, list[dict[str, float]]]:
             curves.setdefault(int(row["number"]), []).append(
                 {k: float(v) for k, v in row.items() if k != "number" and v != ""})
     return curves
+
+
+Curves = dict[int, list[dict[str, float]]]
+
+
+def read_experiment(folder: Path, name: str) -> tuple[list[dict[str, str]], Curves] | None:
+    """``folder/name``'s complete trials and their curves; None where it has not run."""
+    path = folder / name / TRIALS_FILE
+    if not path.is_file():
+        return None
+    return read_trials(path), read_curves(path.parent / CURVES_FILE)
 
 
 def points(rows: Sequence[dict[str, str]]) -> list[Point]:

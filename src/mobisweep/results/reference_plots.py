@@ -17,9 +17,8 @@ from mobisweep import metrics
 from mobisweep.paper import PaperRow
 from mobisweep.pareto import pareto_front
 from mobisweep.results.reference import ALPHAS, BASELINE_NAMES, SECTIONS, _alpha_depth, _px, paper_row
-from mobisweep.results.reference_data import Point, points, read_curves, read_trials
+from mobisweep.results.reference_data import Point, points, read_experiment
 from mobisweep.results.summary import mean_sd
-from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE
 
 
 @dataclass(frozen=True)
@@ -217,12 +216,12 @@ def draw_all(folder: Path) -> list[Path]:
     """Redraw every experiment found under ``folder`` (``<experiment>/trials.csv``)."""
     written = []
     for name in SECTIONS:
-        path = folder / name / TRIALS_FILE
-        if not path.is_file():
+        experiment = read_experiment(folder, name)
+        if experiment is None:
             continue
-        rows = read_trials(path)
-        written.append(draw_vs_paper(name, rows, path.parent))
-        curves = draw_curves(name, rows, read_curves(path.parent / CURVES_FILE), path.parent)
-        if curves:
-            written.append(curves)
+        rows, curves = experiment
+        written.append(draw_vs_paper(name, rows, folder / name))
+        drawn = draw_curves(name, rows, curves, folder / name)
+        if drawn:
+            written.append(drawn)
     return written
