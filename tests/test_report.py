@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from PIL import Image
 
-from mobisweep.results import load_summary, write_report
+from mobisweep.results import open_summary, write_report
 
 from .conftest import REPO, run_module
 
@@ -47,7 +47,7 @@ def chromium(*args: str, user_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_report_files(study_dir):
-    summary, _ = load_summary(str(study_dir))
+    summary, _ = open_summary(str(study_dir))
     paths = write_report(summary, study_dir)
     names = {p.name for p in paths}
     assert names == {"report.html", "top1_vs_mult_adds.png", "top1_vs_params.png",
@@ -67,9 +67,48 @@ def test_report_command(study_dir):
     assert str(study_dir / "report.html") in result.stdout
 
 
+def digest(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_reading_a_study_writes_nothing(study_dir, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_module("mobisweep.report", str(empty))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "neither a sweep folder" in result.stderr and not any(empty.iterdir())
+    before = digest(study_dir)
+    url = f"sqlite:///{study_dir / 'study.db'}"
+    result = run_module("mobisweep.report", url, "--study", "no_such_study", cwd=tmp_path)
+    assert result.returncode == 2 and "study='no_such_study': no such study" in result.stderr
+    assert "it holds: alpha_rho" in result.stderr
+    summary, _ = open_summary(url)  # the storage's only study, named by nobody
+    assert summary.study_name == "alpha_rho" and summary.count("COMPLETE") == 4
+    assert digest(study_dir) == before and not (tmp_path / "sweeps").exists()
+
+
+def test_report_from_trials_csv_alone(study_dir, tmp_path):
+    """A committed sweep (trials.csv and curves.csv, no study storage) reads as the study did."""
+    copy = tmp_path / "alpha_rho"
+    copy.mkdir()
+    for name in ("trials.csv", "curves.csv"):
+        shutil.copy(study_dir / name, copy / name)
+    from_study, _ = open_summary(str(study_dir))
+    from_csv, out_dir = open_summary(str(copy / "trials.csv"))
+    assert out_dir == copy and from_csv.objectives == from_study.objectives
+    assert from_csv.directions == from_study.directions
+    assert [r.rank for r in from_csv.rows] == [r.rank for r in from_study.rows]
+    assert from_csv.hypervolume == pytest.approx(from_study.hypervolume)
+    assert {r.label for r in from_csv.rows} == {r.label for r in from_study.rows}
+    result = run_module("mobisweep.report", str(copy))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "0.25-32" in (copy / "report.html").read_text() and not (copy / "study.db").exists()
+
+
 @needs_chromium
 def test_report_renders_in_chromium(study_dir, tmp_path):
-    summary, _ = load_summary(str(study_dir))
+    summary, _ = open_summary(str(study_dir))
     write_report(summary, study_dir)
     url = (study_dir / "report.html").resolve().as_uri()
     dom = chromium("--dump-dom", url, user_dir=tmp_path / "dom").stdout
@@ -123,7 +162,9 @@ def test_optuna_dashboard_shows_the_study(study_dir, tmp_path):
 
 
 def test_notebook_runs_on_the_study(study_dir, monkeypatch):
-    monkeypatch.setenv("MOBISWEEP_STUDY_DIR", str(study_dir))
+    # The storage URL form, with the study named: as on a PostgreSQL server of many studies.
+    monkeypatch.setenv("MOBISWEEP_STUDY", f"sqlite:///{study_dir / 'study.db'}")
+    monkeypatch.setenv("MOBISWEEP_STUDY_NAME", "alpha_rho")
     notebook = nbformat.read(REPO / "notebooks" / "pareto.ipynb", as_version=4)
     nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(REPO)}}).execute()
@@ -132,3 +173,9 @@ def test_notebook_runs_on_the_study(study_dir, monkeypatch):
     figures = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs
                if "image/png" in o.get("data", {})]
     assert figures, "the trade-off curves were not drawn"
+    printed = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
+    volume = re.search(r"hypervolume ([0-9.]+)(e[-+]\d+)?\n", printed)
+    assert volume and len(volume[1].replace(".", "").lstrip("0")) <= 4, printed  # rounded
+    stderr = [o for cell in notebook.cells for o in cell.get("outputs", [])
+              if o.get("name") == "stderr"]
+    assert not stderr, stderr

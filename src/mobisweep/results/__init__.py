@@ -1,10 +1,12 @@
 """A sweep's results: the study summarized (``summary``), its table (``table``), ``trials.csv``
 (``trials_csv``), the report (``panels`` drawn by ``report``), W&B's summary run
-(``wandb_summary``), and the committed reference beside the paper (``reference``)."""
+(``wandb_summary``), the committed reference beside the paper (``reference``), and one way
+to name the study to read (``sources``)."""
 
 from mobisweep.results.outputs import finish_sweep
 from mobisweep.results.panels import PANELS, Panel, PanelData, panel_data
-from mobisweep.results.report import load_summary, write_report
+from mobisweep.results.report import write_report
+from mobisweep.results.sources import open_summary, summary_from_csv
 from mobisweep.results.summary import (
     REPEAT_KEYS,
     SweepSummary,
@@ -18,6 +20,6 @@ from mobisweep.results.table import print_sweep_summary, summary_table
 from mobisweep.results.trials_csv import write_trials_csv
 
 __all__ = ["PANELS", "REPEAT_KEYS", "Panel", "PanelData", "SweepSummary", "TrialRow",
-           "finish_sweep", "load_summary", "mean_sd", "panel_data", "print_sweep_summary",
-           "reference_point", "repeats", "summarize_study", "summary_table", "write_report",
-           "write_trials_csv"]
+           "finish_sweep", "mean_sd", "open_summary", "panel_data", "print_sweep_summary",
+           "reference_point", "repeats", "summarize_study", "summary_from_csv", "summary_table",
+           "write_report", "write_trials_csv"]

@@ -9,28 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import optuna
-
 from mobisweep.results.panels import PANELS, PAPER_TITLE, Y_TITLE, PanelData, panel_data, paper_points
-from mobisweep.results.summary import SweepSummary, summarize_study
-from mobisweep.sweep.storage import open_storage
-
-
-def load_summary(target: str, study_name: str | None = None) -> tuple[SweepSummary, Path]:
-    """A sweep folder (``sweeps/<study>`` with ``study.db``) or a storage URL with a study name."""
-    path = Path(target)
-    if path.is_dir():
-        storage = f"sqlite:///{path / 'study.db'}"
-        study_name = study_name or path.name
-        out_dir = path
-    else:
-        if not study_name:
-            raise SystemExit("mobisweep.report: a storage URL needs --study NAME")
-        # postgresql:// (psycopg 3), journal:///...: the sweeper's own URLs, errors masked.
-        storage, out_dir = open_storage(target, heartbeat_interval=None), Path("sweeps") / study_name
-    study = optuna.load_study(study_name=study_name, storage=storage)
-    objectives = [f"objective {i}" for i in range(len(study.directions))]
-    return summarize_study(study, objectives), out_dir
+from mobisweep.results.summary import SweepSummary
 
 
 def plotly_report(summary: SweepSummary, panels: list[PanelData], path: Path) -> Path:

@@ -119,6 +119,13 @@ def reference_point(values: Sequence[Sequence[float]], directions: Sequence[str]
 def summarize_study(study: optuna.Study, objectives: Sequence[str]) -> SweepSummary:
     directions = [d.name.lower() for d in study.directions]
     rows = [_row(t) for t in study.get_trials(deepcopy=False)]
+    return summarize_rows(study.study_name, objectives, directions, rows)
+
+
+def summarize_rows(study_name: str, objectives: Sequence[str], directions: Sequence[str],
+                   rows: list[TrialRow]) -> SweepSummary:
+    """Pareto ranks of the complete trials, and the hypervolume of their objectives."""
+    directions = list(directions)
     complete = [row for row in rows if row.state == "COMPLETE" and row.values is not None]
     volume = reference = None
     if complete:
@@ -127,4 +134,4 @@ def summarize_study(study: optuna.Study, objectives: Sequence[str]) -> SweepSumm
             row.rank = rank
         reference = reference_point([row.values for row in complete], directions)
         volume = hypervolume([row.values for row in complete], directions, reference)
-    return SweepSummary(study.study_name, list(objectives), directions, rows, volume, reference)
+    return SweepSummary(study_name, list(objectives), directions, rows, volume, reference)

@@ -36,7 +36,8 @@ def summary_table(summary: SweepSummary) -> Table:
              f"{summary.count('FAIL')} failed, {summary.count('PRUNED')} skipped (over budget); "
              f"{len(summary.front)} on the Pareto front")
     if summary.hypervolume is not None:
-        title += f", hypervolume {summary.hypervolume:.4g} (reference {[_fmt(r) for r in summary.reference]})"
+        reference = ", ".join(_fmt(r) for r in summary.reference)
+        title += f", hypervolume {summary.hypervolume:.4g} (reference [{reference}])"
     table = Table(title=title)
     short = [name.rsplit(".", 1)[-1] for name in param_names]  # model.alpha -> alpha
     by_point = repeats(summary.rows)
