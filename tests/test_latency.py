@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -132,3 +133,18 @@ def test_latency_command_prints_the_table_and_breakdown():
     assert result.returncode == 0, result.stderr[-2000:]
     for text in ("mobilenet_v1-0.25 at 128x128", "median ms", "Where the time goes", "Conv DW"):
         assert text in result.stdout
+
+
+def test_piped_output_keeps_every_figure_whole(tmp_path):
+    """`python -m mobisweep.latency ... | cat` (a log, not a terminal, no COLUMNS): nothing is cut."""
+    result = run_module("mobisweep.latency", "model.alpha=0.25", "data.resolution=64",
+                        "latency.min_runs=5", "latency.max_runs=5", "latency.warmup=1",
+                        f"latency.lock_file={tmp_path / 'lock'}",
+                        env={"COLUMNS": ""})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "…" not in result.stdout, result.stdout
+    header = next(line for line in result.stdout.splitlines() if "median ms" in line)
+    row = result.stdout.splitlines()[result.stdout.splitlines().index(header) + 2]
+    cells = [c.strip() for c in row.split("│")[1:-1]]
+    columns = [c.strip() for c in header.split("┃")[1:-1]]
+    assert re.fullmatch(r"\d+\.\d{3}", cells[columns.index("median ms")]), row

@@ -13,10 +13,10 @@ import torch
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import DictConfig
-from rich.console import Console
 
 from mobisweep import metrics, tracking
 from mobisweep.callbacks import ProgressBar, TrainingThroughput, ValidationCurves
+from mobisweep.cli import output_console
 from mobisweep.config import instantiate_node
 from mobisweep.latency import measure_configured
 from mobisweep.module import ClassificationModule
@@ -104,6 +104,6 @@ def run(cfg: DictConfig) -> float | list[float]:
         failed = False
     finally:
         tracking.finish(logger, failed=failed)
-    Console().print(trial_table(result))
+    output_console().print(trial_table(result))
     values = [figures[k] for k in cfg.objectives]
     return values[0] if len(values) == 1 else values

@@ -25,9 +25,8 @@ from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
-from rich.console import Console
 
-from mobisweep.cli import config_errors_exit
+from mobisweep.cli import config_errors_exit, output_console
 from mobisweep.results import finish_sweep
 from mobisweep.sweep.budget import Budget
 from mobisweep.sweep.preflight import PointCosts, check_arguments
@@ -104,7 +103,7 @@ class MobisweepSweeper(Sweeper):
         study = open_study(study_name, storage, self.directions, self._sampler(), space,
                            list(self.config.objectives), url=self.storage)
         total = len(space.grid()) if self.grid else self.n_trials
-        Console().print(f"study [bold]{study_name}[/] ({masked(self.storage)}): "
+        output_console().print(f"study [bold]{study_name}[/] ({masked(self.storage)}): "
                         f"{'grid of ' if self.grid else ''}{total} trials, "
                         f"{dict((s.name, n) for s, n in count_states(study).items())} already; "
                         f"worker {self.worker}")

@@ -11,11 +11,10 @@ from collections import Counter
 
 import hydra
 from omegaconf import DictConfig
-from rich.console import Console
 from rich.table import Table
 from torch import nn
 
-from mobisweep.cli import config_errors_exit
+from mobisweep.cli import config_errors_exit, output_console
 from mobisweep.config import CONFIG_DIR, config_composer
 from mobisweep.cost import LAYER_TYPES, Cost, layer_type
 from mobisweep.cost.paper import compare_with_paper, table_2_shares
@@ -99,7 +98,7 @@ def table_2(compose) -> tuple[Table, list[str]]:
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="measure")
 def main(cfg: DictConfig) -> None:
-    console = Console()
+    console = output_console()
     with config_errors_exit():
         which = cfg.get("table")
         if which is None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import hydra
 from omegaconf import DictConfig
-from rich.console import Console
 from rich.table import Table
 
-from mobisweep.cli import config_errors_exit
+from mobisweep.cli import config_errors_exit, output_console
 from mobisweep.config import CONFIG_DIR
 from mobisweep.cost import LAYER_TYPES
 from mobisweep.latency import Latency, measure_configured
@@ -50,7 +49,7 @@ def breakdown_table(times: dict[str, float], mult_adds_by_type: dict[str, int]) 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="measure")
 def main(cfg: DictConfig) -> None:
-    console = Console()
+    console = output_console()
     with config_errors_exit():
         model, cost = build_and_count(cfg)
         latency = measure_configured(model, cfg.data.resolution, cfg.latency)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import optuna
 from omegaconf import DictConfig
-from rich.console import Console
 
+from mobisweep.cli import output_console
 from mobisweep.results.report import write_report
 from mobisweep.results.summary import summarize_study
 from mobisweep.results.table import print_sweep_summary
@@ -20,7 +20,7 @@ from mobisweep.tracking import wandb_mode
 def finish_sweep(study: optuna.Study, objectives: Sequence[str], sweep_dir: Path,
                  logger_cfg: DictConfig | None) -> None:
     summary = summarize_study(study, objectives)
-    console = Console()
+    console = output_console()
     print_sweep_summary(summary, console)
     csv_path = write_trials_csv(summary, sweep_dir / TRIALS_FILE)
     report = write_report(summary, sweep_dir)[0]

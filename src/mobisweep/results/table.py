@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mobisweep import metrics
+from mobisweep.cli import output_console
 from mobisweep.results.summary import SweepSummary, repeats
 
 # The figures of a row, in order, as ``metrics`` shows them.
@@ -59,4 +60,4 @@ def summary_table(summary: SweepSummary) -> Table:
 
 
 def print_sweep_summary(summary: SweepSummary, console: Console | None = None) -> None:
-    (console or Console()).print(summary_table(summary))
+    (console or output_console()).print(summary_table(summary))
