@@ -35,7 +35,7 @@ def test_grid_sweep_budget_pareto_and_resume(tmp_path):
     points = [(t.params["model.alpha"], t.params["data.rho"]) for t in trials]
     assert sorted(points) == sorted({(a, r) for a in (1.0, 0.5, 0.25) for r in (1.0, 0.571)})
 
-    # α = 1.0 at 56 px is 35.6 M mult-adds: over the budget, recorded as skipped, never trained.
+    # α = 1.0 at 56 px is over 20 M mult-adds: over the budget, recorded as skipped, never trained.
     skipped = [t for t in trials if t.state == TrialState.PRUNED]
     assert [(t.params["model.alpha"], t.params["data.rho"]) for t in skipped] == [(1.0, 1.0)]
     assert "over budget" in skipped[0].user_attrs["skipped"]
@@ -56,6 +56,13 @@ def test_grid_sweep_budget_pareto_and_resume(tmp_path):
                    if not any(dominates(other, c) for m, other in costs.items() if m != n)}
     assert {int(r["number"]) for r in rows if r["pareto_rank"] == "0"} == brute_front
     assert "Pareto front" in result.stdout and "hypervolume" in result.stdout
+    # The skipped point shows what it would have cost (known without training), and no top-1.
+    over = next(r for r in rows if r["state"] == "PRUNED")
+    assert float(over["cost/mult_adds_M"]) == pytest.approx(skipped[0].user_attrs["cost/mult_adds_M"])
+    assert float(over["cost/mult_adds_M"]) > 20 and over["val/acc1"] == ""
+    assert float(over["cost/params_M"]) > 3
+    # mobisweep beats for its own ask/tell loop: Optuna's once-per-trial notice is not shown.
+    assert "Heartbeat of storage" not in result.stdout + result.stderr
     assert (tmp_path / "sweeps" / "alpha_rho" / "report.html").is_file()
     assert (tmp_path / "sweeps" / "alpha_rho" / "top1_vs_mult_adds.png").is_file()
 

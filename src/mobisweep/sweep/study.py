@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -160,7 +161,11 @@ def claim_trials(study: optuna.Study, space: SearchSpace, *, grid: bool, n_trial
         take += fresh
     claimed = []
     for _ in range(min(n_jobs, take)):
-        trial = study.ask()
+        with warnings.catch_warnings():
+            # Optuna expects heartbeats inside Study.optimize; mobisweep beats for its own ask/tell
+            # loop (sweep.workers.Heartbeat), so the notice, once per trial, is not for it.
+            warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
+            trial = study.ask()
         space.suggest(trial)  # under the lock: no other worker sees a trial without its point
         claimed.append(trial)
     return Claim(claimed, states[TrialState.RUNNING])

@@ -25,8 +25,6 @@ from mobisweep.sweep.optuna_internals import has_native_heartbeat, mark_failed, 
 from mobisweep.sweep.storage import journal_path, server_lock
 
 HEARTBEAT_ATTR = "mobisweep:heartbeat"  # unix time, on storages without native heartbeats
-# mobisweep beats from its own ask/tell loop, on purpose, not from Study.optimize.
-warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
 
 
 @contextlib.contextmanager
