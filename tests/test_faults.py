@@ -130,6 +130,22 @@ def test_a_reused_run_folder_of_another_configuration_is_refused(tmp_path):
     assert same.returncode == 0, same.stderr[-3000:]
 
 
+def test_a_finished_trial_keeps_no_checkpoint_and_is_not_trained_again(tmp_path):
+    args = [*TINY_TRIAL, "model.alpha=0.25", f"hydra.run.dir={tmp_path}"]
+    first = run_module("mobisweep", *args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert not last_checkpoint(tmp_path).exists() and not (tmp_path / "checkpoints").exists()
+    result = (tmp_path / "result.json").read_text()
+    again = run_module("mobisweep", *args)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "already finished" in again.stdout + again.stderr and "Epoch 0" not in again.stdout
+    assert (tmp_path / "result.json").read_text() == result  # the same figures, not retrained
+    kept = tmp_path / "kept"
+    assert run_module("mobisweep", *args[:-1], f"hydra.run.dir={kept}",
+                      "keep_checkpoints=true").returncode == 0
+    assert last_checkpoint(kept).is_file()
+
+
 @pytest.mark.parametrize("override, message", [
     ("latency.min_runs=0", "latency.min_runs=0: must be an integer >= 1"),
     ("optimizer.lr=nan", "optimizer.lr=nan: must be a finite number > 0"),

@@ -25,9 +25,12 @@ from mobisweep.trial import (
     assemble,
     claim_output_dir,
     data_sizes,
+    drop_checkpoint,
     finite_metrics,
     flat_config,
     last_checkpoint,
+    read_result,
+    result_file,
     resume_from,
     trial_table,
     write_result,
@@ -60,6 +63,12 @@ def run(cfg: DictConfig) -> float | list[float]:
     trial: Trial = assemble(cfg)
     output_dir = Path(cfg.paths.output_dir)
     claim_output_dir(cfg, output_dir)
+    finished = read_result(output_dir)  # this configuration's (claim_output_dir checked it)
+    if finished is not None and all(k in finished["metrics"] for k in cfg.objectives):
+        log.info("%s already finished: %s (fresh=true trains it again)", trial.name,
+                 result_file(output_dir))
+        output_console().print(trial_table(finished))
+        return objectives(finished, cfg.objectives)
     datamodule = instantiate_node(cfg.data)  # refuses a missing or malformed data set here
     module = ClassificationModule(
         trial.model, num_classes=cfg.data.num_classes, optimizer=instantiate(cfg.optimizer),
@@ -104,6 +113,13 @@ def run(cfg: DictConfig) -> float | list[float]:
         failed = False
     finally:
         tracking.finish(logger, failed=failed)
+    if not cfg.get("keep_checkpoints"):
+        drop_checkpoint(output_dir)
     output_console().print(trial_table(result))
-    values = [figures[k] for k in cfg.objectives]
+    return objectives(result, cfg.objectives)
+
+
+def objectives(result: dict, names: list[str]) -> float | list[float]:
+    """What a sweeper is told: the one objective, or the list of them."""
+    values = [result["metrics"][k] for k in names]
     return values[0] if len(values) == 1 else values

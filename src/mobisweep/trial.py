@@ -27,7 +27,7 @@ RESULT_FILE = "result.json"
 CONFIG_FILE = "trial_config.json"
 # What does not change what a trial trains: where it writes, how it logs and times, its bookkeeping.
 NOT_TRAINING = ("hydra", "paths", "logger", "latency", "objectives", "trial_number", "study_name",
-                "ckpt_path", "fresh")
+                "ckpt_path", "fresh", "keep_checkpoints")
 log = logging.getLogger(__name__)
 
 
@@ -80,6 +80,20 @@ def last_checkpoint(output_dir: Path) -> Path:
 
 def write_result(output_dir: Path, result: dict[str, Any]) -> Path:
     return write_json(result_file(output_dir), result)
+
+
+def read_result(output_dir: Path) -> dict[str, Any] | None:
+    """The result of a trial that finished in ``output_dir``, if it did."""
+    path = result_file(output_dir)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def drop_checkpoint(output_dir: Path) -> None:
+    """A finished trial needs its checkpoint no more (``keep_checkpoints=true`` keeps it)."""
+    last = last_checkpoint(output_dir)
+    last.unlink(missing_ok=True)
+    if last.parent.is_dir() and not any(last.parent.iterdir()):
+        last.parent.rmdir()
 
 
 def flat_config(trial: Trial) -> dict[str, Any]:
