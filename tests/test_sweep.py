@@ -47,6 +47,10 @@ def test_grid_sweep_budget_pareto_and_resume(tmp_path):
         record = json.loads(open(trial.user_attrs["result_path"]).read())
         assert trial.values == [record["metrics"]["val/acc1"], record["metrics"]["cost/mult_adds_M"]]
         assert f"trial_{trial.number}" in trial.user_attrs["result_path"]
+        for name in ("val/acc1", "val/acc5", "cost/params_M", "train/images_per_s"):
+            assert trial.user_attrs[name] == record["metrics"][name]  # optuna-dashboard shows them
+    readable = study.user_attrs["mobisweep:search_space"]  # not an escaped JSON string
+    assert readable["params"]["model.alpha"] == "choice(0.25, 0.5, 1.0)"
 
     rows = list(csv.DictReader(open(tmp_path / "sweeps" / "alpha_rho" / "trials.csv")))
     assert len(rows) == 6

@@ -13,9 +13,10 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
+from mobisweep import metrics
 from mobisweep.errors import ConfigError
 from mobisweep.sweep.study import INTERRUPTED, REFUSED, RETRY_OF
-from mobisweep.trial import last_checkpoint, result_file
+from mobisweep.trial import last_checkpoint, read_result, result_file
 
 log = logging.getLogger(__name__)
 OUTPUT_DIR = "mobisweep:output_dir"
@@ -69,6 +70,12 @@ class Recorder:
             return
         if output_dir is not None:
             trial.set_user_attr(RESULT_PATH, str(result_file(output_dir).resolve()))
+            # Every figure the trial measured, beside its objectives: optuna-dashboard can then
+            # plot top-5, latency and its CV too.
+            result = read_result(output_dir)
+            for figure in metrics.SUMMARY if result else ():
+                if figure.name in result["metrics"]:
+                    trial.set_user_attr(figure.name, result["metrics"][figure.name])
         self.study.tell(trial, values=values)
         log.info("trial %d: %s", trial.number, values)
 

@@ -21,11 +21,33 @@ SPACE_ATTR = "mobisweep:search_space"
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)  # PRUNED: over budget, never trained
 
 
-def describe_space(space: SearchSpace) -> str:
-    """A stable text form of the search space, stored with the study to refuse a changed one."""
-    dists = {name: optuna.distributions.distribution_to_json(d)
-             for name, d in sorted(space.distributions.items())}
-    return json.dumps({"params": dists, "fixed": dict(sorted(space.fixed.items()))}, sort_keys=True)
+def describe_space(space: SearchSpace) -> dict[str, dict[str, str]]:
+    """The search space as the study keeps it, to refuse a changed one and to be read in
+    optuna-dashboard: each parameter's values or range, and the fixed overrides. A choice's order
+    does not count (a grid is the same grid in any order)."""
+    return {"params": {name: _readable(dist) for name, dist in sorted(space.distributions.items())},
+            "fixed": {k: str(v) for k, v in sorted(space.fixed.items())}}
+
+
+def _readable(dist: optuna.distributions.BaseDistribution | dict[str, Any]) -> str:
+    """``choice(0.25, 0.5)`` or ``float(high=1.0, log=False, low=0.1, step=None)``."""
+    data = dist if isinstance(dist, dict) else json.loads(
+        optuna.distributions.distribution_to_json(dist))
+    attrs = data["attributes"]
+    if "choices" in attrs:
+        return "choice(" + ", ".join(sorted(map(str, attrs["choices"]))) + ")"
+    return f"{data['name'].removesuffix('Distribution').lower()}(" + \
+        ", ".join(f"{k}={v}" for k, v in sorted(attrs.items())) + ")"
+
+
+def _described(stored: str | dict[str, Any]) -> dict[str, dict[str, str]]:
+    """A stored search space; studies of earlier versions kept it as a JSON string of Optuna's
+    distributions."""
+    if isinstance(stored, dict):
+        return stored
+    data = json.loads(stored)
+    return {"params": {name: _readable(json.loads(text)) for name, text in data["params"].items()},
+            "fixed": {k: str(v) for k, v in data["fixed"].items()}}
 
 
 def open_study(study_name: str, storage: BaseStorage | str | None, directions: Sequence[str],
@@ -63,26 +85,12 @@ def _short(space: SearchSpace) -> str:
     return ", ".join([*space.distributions, *(f"{k}={v}" for k, v in space.fixed.items())])
 
 
-def _readable(described: str) -> tuple[dict[str, str], dict[str, str]]:
-    """``({param: its values or range}, {fixed key: value})``; a choice's order does not count
-    (a grid is the same grid in any order)."""
-    data = json.loads(described)
-    params = {}
-    for name, text in data["params"].items():
-        dist = json.loads(text)
-        attrs = dist["attributes"]
-        if "choices" in attrs:
-            params[name] = "choice(" + ", ".join(sorted(map(str, attrs["choices"]))) + ")"
-        else:
-            params[name] = f"{dist['name'].removesuffix('Distribution').lower()}(" + \
-                ", ".join(f"{k}={v}" for k, v in sorted(attrs.items())) + ")"
-    return params, dict(data["fixed"])
-
-
-def space_changes(previous: str, current: str) -> list[str]:
+def space_changes(previous: str | dict[str, Any], current: str | dict[str, Any]) -> list[str]:
     """What differs between two stored search spaces, named parameter by parameter."""
+    before, after = _described(previous), _described(current)
     changes = []
-    for kind, old, new in zip(("", "fixed "), _readable(previous), _readable(current)):
+    for kind, key in (("", "params"), ("fixed ", "fixed")):
+        old, new = before[key], after[key]
         for name in sorted(set(old) | set(new)):
             if old.get(name) != new.get(name):
                 changes.append(f"{kind}{name} {old.get(name, '(absent)')} -> "
