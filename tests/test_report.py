@@ -51,7 +51,7 @@ def test_report_files(study_dir):
     paths = write_report(summary, study_dir)
     names = {p.name for p in paths}
     assert names == {"report.html", "top1_vs_mult_adds.png", "top1_vs_params.png",
-                     "top1_vs_latency.png", "paper_reference.png"}
+                     "top1_vs_latency.png"}  # no vs_paper.png: alpha 1.0 at rho 1 did not run
     for path in paths:
         if path.suffix == ".png":
             with Image.open(path) as image:
@@ -59,6 +59,10 @@ def test_report_files(study_dir):
     html = (study_dir / "report.html").read_text()
     assert "0.25-32" in html and "0.5-56" in html  # points labelled alpha-resolution
     assert not re.search(r"<script[^>]*\bsrc=", html)  # plotly.js inline: the page works offline
+    assert "width α × resolution ρ" in html  # the experiment's own title
+    table = html[html.index('<table class="trials"'):html.index("</table>")]
+    assert table.count("<tr>") == 1 + 4 and "mult-adds M" in table  # a header and every trial
+    assert '"width":1400' not in html and "100%" in html  # as wide as the window
 
 
 def test_report_command(study_dir):
@@ -113,15 +117,18 @@ def test_report_renders_in_chromium(study_dir, tmp_path):
     url = (study_dir / "report.html").resolve().as_uri()
     dom = chromium("--dump-dom", url, user_dir=tmp_path / "dom").stdout
     assert dom.count('class="main-svg"') >= 2  # plotly drew its figure
-    assert dom.count('class="scatterlayer') >= 4 and "top-1 vs mult-adds (Figure 4)" in dom
-    shot = tmp_path / "report.png"
-    chromium("--window-size=1400,1000", f"--screenshot={shot}", url, user_dir=tmp_path / "shot")
-    with Image.open(shot) as image:
-        assert image.size == (1400, 1000)
-        colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
-        assert colours is not None and len(colours) > 50  # a drawn plot, not a blank page
-    if os.environ.get("MOBISWEEP_KEEP_SCREENSHOTS"):
-        shutil.copy(shot, Path(os.environ["MOBISWEEP_KEEP_SCREENSHOTS"]) / "report.png")
+    assert dom.count('class="scatterlayer') >= 3 and "top-1 vs mult-adds" in dom
+    assert dom.count("<tr>") >= 5  # the trials table, drawn
+    for width in (1400, 1920):
+        shot = tmp_path / f"report-{width}.png"
+        chromium(f"--window-size={width},1000", f"--screenshot={shot}", url,
+                 user_dir=tmp_path / f"shot{width}")
+        with Image.open(shot) as image:
+            assert image.size == (width, 1000)
+            colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
+            assert colours is not None and len(colours) > 50  # a drawn plot, not a blank page
+        if os.environ.get("MOBISWEEP_KEEP_SCREENSHOTS"):
+            shutil.copy(shot, Path(os.environ["MOBISWEEP_KEEP_SCREENSHOTS"]) / shot.name)
 
 
 def free_port() -> int:

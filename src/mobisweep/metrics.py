@@ -46,9 +46,12 @@ LATENCY = Figure("latency/median_ms", "median latency", "ms", "minimize", "laten
 LATENCY_P90 = Figure("latency/p90_ms", "p90 latency", "ms", "minimize", "latency")
 LATENCY_CV = Figure("latency/cv", "latency CV", "", "minimize", "latency", objective=False,
                     digits=3)
+LATENCY_IQR = Figure("latency/iqr_ms", "latency IQR", "ms", "minimize", "latency", objective=False)
+# True where the spread never settled below latency.target_cv: the median is not to be trusted.
+LATENCY_NOISY = Figure("latency/noisy", "latency noisy", "", "minimize", "latency", objective=False)
 
 FIGURES = (TOP1, TOP5, VAL_LOSS, MULT_ADDS, PARAMS, PARAMS_ALL, IMAGES_PER_S, TRAIN_SECONDS,
-           LATENCY, LATENCY_P90, LATENCY_CV)
+           LATENCY, LATENCY_P90, LATENCY_CV, LATENCY_IQR, LATENCY_NOISY)
 BY_NAME = {figure.name: figure for figure in FIGURES}
 # What a trial can return to a sweeper (every one is in result.json's metrics).
 OBJECTIVES = tuple(figure.name for figure in FIGURES if figure.objective)
@@ -58,7 +61,8 @@ COST = tuple(figure for figure in FIGURES if figure.source == "cost")
 # Per epoch of training: the learning curve kept in result.json and curves.csv.
 CURVES = (TOP1, TOP5, VAL_LOSS)
 # Each trial's row in the summary, trials.csv, the report and W&B's table.
-SUMMARY = (TOP1, TOP5, MULT_ADDS, PARAMS, LATENCY, LATENCY_CV, IMAGES_PER_S)
+SUMMARY = (TOP1, TOP5, MULT_ADDS, PARAMS, LATENCY, LATENCY_CV, IMAGES_PER_S, LATENCY_IQR,
+           LATENCY_NOISY)
 # The cost axes of the trade-off plots (top-1 against each).
 TRADE_OFF_AXES = (MULT_ADDS, PARAMS, LATENCY)
 LATENCY_PREFIX = "latency/"  # every figure of a latency measurement is logged under it

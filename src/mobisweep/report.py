@@ -24,10 +24,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--study", help="the study name (default: the storage's only study, else "
                                         "the folder's name)")
     parser.add_argument("--out", type=Path, help="where to write (default: the sweep folder)")
+    parser.add_argument("--include-noisy-latency", action="store_true",
+                        help="let latencies whose spread never settled on the latency front")
     args = parser.parse_args(argv)
     with config_errors_exit():
         summary, out_dir = open_summary(args.target, args.study)
-    for path in write_report(summary, args.out or out_dir):
+    for path in write_report(summary, args.out or out_dir, args.include_noisy_latency):
         print(path)
 
 

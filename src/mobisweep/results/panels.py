@@ -25,8 +25,8 @@ class Panel:
 
 
 PANELS = (
-    Panel("top1_vs_mult_adds", metrics.MULT_ADDS, "top-1 vs mult-adds (Figure 4)", True),
-    Panel("top1_vs_params", metrics.PARAMS, "top-1 vs parameters (Figure 5)", True),
+    Panel("top1_vs_mult_adds", metrics.MULT_ADDS, "top-1 vs mult-adds", True),
+    Panel("top1_vs_params", metrics.PARAMS, "top-1 vs parameters", True),
     Panel("top1_vs_latency", metrics.LATENCY, "top-1 vs measured latency", False),
 )
 Y_TITLE = f"{metrics.TOP1.label} ({metrics.TOP1.unit})"
@@ -41,6 +41,8 @@ class Marker:
     top1: float  # percent
     sd: float  # percent; 0 for one seed
     n: int
+    x_err: float = 0.0  # half the latency's IQR: how far the measured x spreads
+    noisy: bool = False  # a latency whose spread never settled: drawn hollow, off the front
 
 
 @dataclass
@@ -61,8 +63,9 @@ class PanelData:
         return any(marker is m for m in self.front)
 
 
-def panel_data(summary: SweepSummary, panel: Panel) -> PanelData:
-    """The panel's markers (seeds of a point averaged) and its Pareto front."""
+def panel_data(summary: SweepSummary, panel: Panel, include_noisy: bool = False) -> PanelData:
+    """The panel's markers (seeds of a point averaged) and its Pareto front. A noisy latency is
+    kept off the front unless ``include_noisy``."""
     x, top1 = panel.x.name, metrics.TOP1.name
     groups: dict[tuple, list[TrialRow]] = {}
     for r in summary.rows:
@@ -72,10 +75,28 @@ def panel_data(summary: SweepSummary, panel: Panel) -> PanelData:
     for rows in groups.values():
         mean, sd, n = mean_sd([100 * r.figures[top1] for r in rows])
         label = rows[0].label + (f" (n={n})" if n > 1 else "")
-        markers.append(Marker(label, sum(r.figures[x] for r in rows) / n, mean, sd or 0.0, n))
-    front = [markers[i] for i in pareto_front([(m.top1, m.x) for m in markers],
-                                              ("maximize", "minimize"))]
+        marker = Marker(label, sum(r.figures[x] for r in rows) / n, mean, sd or 0.0, n)
+        if panel.x.source == "latency":
+            marker.noisy = any(r.figures.get(metrics.LATENCY_NOISY.name) for r in rows)
+            marker.x_err = max(r.figures.get(metrics.LATENCY_IQR.name, 0.0) for r in rows) / 2
+        markers.append(marker)
+    candidates = [m for m in markers if include_noisy or not m.noisy]
+    front = [candidates[i] for i in pareto_front([(m.top1, m.x) for m in candidates],
+                                                 ("maximize", "minimize"))]
     return PanelData(panel, markers, sorted(front, key=lambda m: m.x))
+
+
+def nice_ticks(low: float, high: float) -> list[float]:
+    """1-2-5 steps across ``[low, high]`` for a log axis, labelled as plain numbers."""
+    import math
+
+    ticks = []
+    for power in range(math.floor(math.log10(low)) - 1, math.ceil(math.log10(high)) + 1):
+        for step in (1, 2, 5):
+            value = step * 10.0 ** power
+            if low <= value <= high:
+                ticks.append(value)
+    return ticks or [low, high]
 
 
 def paper_points() -> list[tuple[str, float, float, float]]:

@@ -17,6 +17,7 @@ from mobisweep import metrics
 from mobisweep.paper import PaperRow
 from mobisweep.pareto import pareto_front
 from mobisweep.results.reference import ALPHAS, BASELINE_NAMES, SECTIONS, _alpha_depth, _px, paper_row
+from mobisweep.results.label_placement import place_labels
 from mobisweep.results.reference_data import Point, points, read_experiment
 from mobisweep.results.summary import mean_sd
 
@@ -68,66 +69,50 @@ def _describe(found: Sequence[Point]) -> str:
     return f"{data}{f', {classes} classes' if classes else ''}"
 
 
-def place_labels(ax, xy: Sequence[tuple[float, float]], texts: Sequence[str],
-                 colors: Sequence[str], fontsize: float = 7.5) -> None:
-    """Annotate each point where its label overlaps no other label, no point and stays inside the
-    axes: greedy over eight offsets, the least overlap where none is free."""
-    fig = ax.figure
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    axes_box = ax.get_window_extent(renderer)
-    to_px = ax.transData.transform
-    marks = []
-    for x, y in xy:
-        px, py = to_px((x, y))
-        marks.append((px - 13, py - 13, px + 13, py + 13))  # a Pareto star: ~25 px at 120 dpi
-    placed: list[tuple[float, float, float, float]] = []
-    offsets = [(6, 4, "left", "bottom"), (6, -4, "left", "top"), (-6, 4, "right", "bottom"),
-               (-6, -4, "right", "top"), (0, 8, "center", "bottom"), (0, -8, "center", "top"),
-               (10, 0, "left", "center"), (-10, 0, "right", "center")]
-    # Farther out, with a leader line, where the near places are taken.
-    offsets += [(sx * dx, sy * dy, "left" if sx > 0 else "right", "bottom" if sy > 0 else "top")
-                for dx, dy in ((18, 14), (30, 6), (8, 26)) for sx in (1, -1) for sy in (1, -1)]
-    for (x, y), text, color in zip(xy, texts, colors):
-        best = None
-        for dx, dy, ha, va in offsets:
-            far = abs(dx) + abs(dy) > 16
-            note = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                               ha=ha, va=va, fontsize=fontsize, color=color,
-                               arrowprops={"arrowstyle": "-", "color": color, "lw": 0.6,
-                                           "shrinkA": 0, "shrinkB": 4} if far else None)
-            box = note.get_window_extent(renderer)
-            rect = (box.x0 - 1, box.y0 - 1, box.x1 + 1, box.y1 + 1)
-            overlap = sum(_overlap(rect, other) for other in [*placed, *marks])
-            outside = (max(0, axes_box.x0 - rect[0]) + max(0, rect[2] - axes_box.x1)
-                       + max(0, axes_box.y0 - rect[1]) + max(0, rect[3] - axes_box.y1)) * 100
-            score = overlap + outside
-            if best is None or score < best[0]:
-                if best is not None:
-                    best[1].remove()
-                best = (score, note, rect)
-            else:
-                note.remove()
-            if score == 0:
-                break
-        placed.append(best[2])
+@dataclass
+class VsPaper:
+    """An experiment's points and the paper's on the same axes: mult-adds and top-1 relative to the
+    experiment's reference network (the paper's relative to its own)."""
+
+    name: str
+    title: str
+    found: list[Point]
+    ours: list[tuple[float, float, float, Point]]  # (x, y, y's sd, point)
+    theirs: list[tuple[float, float, str]]  # (x, y, label)
+    front: list[tuple[float, float, float, Point]]  # ours on the Pareto front, by x
+    reference_label: str
+    paper_reference_label: str
+    label: Callable[[Point], str]
+
+    @property
+    def x_title(self) -> str:
+        return (f"mult-adds relative to {self.reference_label} (log); the paper's relative to "
+                f"{self.paper_reference_label}")
+
+    @property
+    def y_title(self) -> str:
+        return f"top-1 relative to {self.reference_label} (paper: {self.paper_reference_label})"
+
+    @property
+    def ours_name(self) -> str:
+        seeded = any(p.n > 1 for p in self.found)
+        return f"mobisweep: {_describe(self.found)}" + (" (mean ± sd over seeds)" if seeded else "")
 
 
-def _overlap(a: tuple, b: tuple) -> float:
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    return width * height if width > 0 and height > 0 else 0.0
+def experiment_of(study_name: str) -> str | None:
+    """The reference experiment a study runs (``alpha_rho``, ``reference_alpha_rho``), if any."""
+    return next((name for name in EXPERIMENTS if study_name == name
+                 or study_name.endswith(f"_{name}")), None)
 
 
-def draw_vs_paper(name: str, rows: list[dict[str, str]], out: Path) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def vs_paper(name: str, rows: list[dict[str, str]]) -> VsPaper | None:
+    """None where the experiment's reference network was not among the trials."""
     experiment = EXPERIMENTS[name]
     found = points(rows)
-    reference = next(p for p in found if experiment.is_reference(p))
+    try:
+        reference = next(p for p in found if experiment.is_reference(p))
+    except (StopIteration, KeyError, ValueError):
+        return None
     paper_rows: list[tuple[PaperRow, str]] = [(paper_row(t, n), label)
                                               for t, n, label in experiment.paper]
     paper_ref = paper_rows[0][0]
@@ -135,17 +120,27 @@ def draw_vs_paper(name: str, rows: list[dict[str, str]], out: Path) -> Path:
              p.mean / reference.mean, (p.sd or 0) / reference.mean, p) for p in found]
     theirs = [(r.mult_adds_M / paper_ref.mult_adds_M, r.top1 / paper_ref.top1, label)
               for r, label in paper_rows]
+    front = [ours[i] for i in pareto_front([(o[1], o[0]) for o in ours], ("maximize", "minimize"))]
+    return VsPaper(name, experiment.title, found, ours, theirs, sorted(front, key=lambda o: o[0]),
+                   experiment.label(reference), paper_rows[0][1], experiment.label)
 
+
+def draw_vs_paper(name: str, rows: list[dict[str, str]], out: Path) -> Path | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = vs_paper(name, rows)
+    if data is None:
+        return None
+    ours, theirs, front = data.ours, data.theirs, data.front
     fig, ax = plt.subplots(figsize=(8.5, 6), dpi=120)
     blue, orange = "#1f77b4", "#d62728"
     ax.errorbar([o[0] for o in ours], [o[1] for o in ours], yerr=[o[2] for o in ours], fmt="o",
-                color=blue, ms=6, capsize=3, label=f"mobisweep: {_describe(found)} "
-                f"(mean ± sd over seeds)" if any(p.n > 1 for p in found) else
-                f"mobisweep: {_describe(found)}")
+                color=blue, ms=6, capsize=3, label=data.ours_name)
     ax.scatter([t[0] for t in theirs], [t[1] for t in theirs], marker="D", s=40, color=orange,
                label="the paper: ImageNet, 224 px", zorder=3)
-    front = [ours[i] for i in pareto_front([(o[1], o[0]) for o in ours], ("maximize", "minimize"))]
-    front.sort(key=lambda o: o[0])
     if len(front) > 1:
         ax.plot([o[0] for o in front], [o[1] for o in front], "--", color=blue, alpha=0.6,
                 label="mobisweep's Pareto front (top-1 ↑, mult-adds ↓)")
@@ -158,15 +153,12 @@ def draw_vs_paper(name: str, rows: list[dict[str, str]], out: Path) -> Path:
         ax.xaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.2g}×"))
     else:
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-    ax.set(xlabel=f"mult-adds relative to {experiment.label(reference)} (log); the paper's "
-                  f"relative to {paper_rows[0][1]}",
-           ylabel=f"top-1 relative to {experiment.label(reference)} (paper: {paper_rows[0][1]})",
-           title=f"{name}: {experiment.title}")
+    ax.set(xlabel=data.x_title, ylabel=data.y_title, title=f"{name}: {data.title}")
     ax.grid(alpha=0.3, which="both")
     ax.margins(x=0.15, y=0.12)
     ax.legend(loc="lower right", fontsize=8)
     place_labels(ax, [(o[0], o[1]) for o in ours] + [(t[0], t[1]) for t in theirs],
-                 [experiment.label(o[3]) for o in ours] + [t[2] for t in theirs],
+                 [data.label(o[3]) for o in ours] + [t[2] for t in theirs],
                  [blue] * len(ours) + [orange] * len(theirs))
     fig.tight_layout()
     path = out / "vs_paper.png"
@@ -220,7 +212,9 @@ def draw_all(folder: Path) -> list[Path]:
         if experiment is None:
             continue
         rows, curves = experiment
-        written.append(draw_vs_paper(name, rows, folder / name))
+        drawn = draw_vs_paper(name, rows, folder / name)
+        if drawn:
+            written.append(drawn)
         drawn = draw_curves(name, rows, curves, folder / name)
         if drawn:
             written.append(drawn)

@@ -1,62 +1,164 @@
-"""Trade-off plots of a study: ``report.html`` (Plotly, interactive, self-contained) and PNGs.
+"""Trade-off plots of a study: ``report.html`` (Plotly, interactive, self-contained, as wide as the
+window) with a sortable table of its trials, and one PNG per panel.
 
 Panels (``panels.PANELS``): top-1 vs mult-adds (log x, the paper's Figure 4), top-1 vs parameters
-(Figure 5), top-1 vs measured latency, and the paper's own ImageNet figures as a reference series.
-Each point is labelled alpha-resolution; the Pareto front is drawn as a line.
+(Figure 5), top-1 vs measured latency (a latency whose spread never settled is drawn hollow with
+its IQR and kept off the front), and, for the paper's experiments, mobisweep's points beside the
+paper's on the same relative axes (``vs_paper.png``).
 """
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from mobisweep.results.panels import PANELS, PAPER_TITLE, Y_TITLE, PanelData, panel_data, paper_points
-from mobisweep.results.summary import SweepSummary
+from mobisweep import metrics
+from mobisweep.results.label_placement import place_labels
+from mobisweep.results.panels import PANELS, Y_TITLE, PanelData, nice_ticks, panel_data
+from mobisweep.results.reference_data import read_trials
+from mobisweep.results.reference_plots import EXPERIMENTS, VsPaper, draw_vs_paper, experiment_of, vs_paper
+from mobisweep.results.summary import SweepSummary, repeats
+from mobisweep.results.trials_csv import TRIALS_FILE
+
+# One colour per series in every panel, so that the legend's colours are the points' colours.
+TRIALS, FRONT, PAPER = "#1f77b4", "#d62728", "#ff7f0e"
 
 
-def plotly_report(summary: SweepSummary, panels: list[PanelData], path: Path) -> Path:
+def title_of(summary: SweepSummary) -> str:
+    name = experiment_of(summary.study_name)
+    what = EXPERIMENTS[name].title if name else f"{summary.count('COMPLETE')} trials"
+    return f"mobisweep study {summary.study_name}: {what}"
+
+
+def _axis(figure, data_x: list[float], log: bool, title: str, row: int, col: int) -> None:
+    if log and data_x:
+        ticks = nice_ticks(min(data_x) / 1.3, max(data_x) * 1.3)
+        figure.update_xaxes(type="log", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks],
+                            title_text=title, row=row, col=col)
+    else:
+        figure.update_xaxes(title_text=title, row=row, col=col)
+
+
+def plotly_report(summary: SweepSummary, panels: list[PanelData], paper: VsPaper | None,
+                  path: Path) -> Path:
     """The interactive report; plotly.js is inlined so the page works offline."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    titles = [data.panel.title for data in panels] + ["the paper: ImageNet top-1 vs mult-adds "
-                                                      "(reference)"]
-    figure = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.08,
-                           vertical_spacing=0.14)
+    titles = [data.panel.title for data in panels]
+    titles.append(f"beside the paper: {paper.title}" if paper else "")
+    figure = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.09,
+                           vertical_spacing=0.16)
     for i, data in enumerate(panels):
         row, col = divmod(i, 2)
-        markers = data.markers
+        for noisy in (False, True):
+            markers = [m for m in data.markers if m.noisy == noisy]
+            if not markers:
+                continue
+            figure.add_trace(go.Scatter(
+                x=[m.x for m in markers], y=[m.top1 for m in markers],
+                error_y={"type": "data", "array": [m.sd for m in markers], "visible": data.seeded},
+                error_x={"type": "data", "array": [m.x_err for m in markers], "visible": noisy},
+                text=[m.label for m in markers], mode="markers", legendgroup="noisy" if noisy
+                else "trials", name="noisy latency (IQR; off the front)" if noisy
+                else data.series_name, showlegend=i == 0 or (noisy and i == 2),
+                marker={"color": TRIALS, "size": 9,
+                        "symbol": "circle-open" if noisy else "circle"},
+                hovertemplate="%{text}<br>top-1 %{y:.2f} %<br>%{x:.4g}<extra></extra>"),
+                row=row + 1, col=col + 1)
         figure.add_trace(go.Scatter(
-            x=[m.x for m in markers], y=[m.top1 for m in markers],
-            error_y={"type": "data", "array": [m.sd for m in markers], "visible": data.seeded},
-            text=[m.label for m in markers], mode="markers+text", textposition="top center",
-            marker={"size": [13 if data.on_front(m) else 8 for m in markers],
-                    "symbol": ["star" if data.on_front(m) else "circle" for m in markers]},
-            name=data.series_name, showlegend=i == 0,
-            hovertemplate="%{text}<br>top-1 %{y:.2f} %<br>%{x:.4g}<extra></extra>"),
-            row=row + 1, col=col + 1)
-        figure.add_trace(go.Scatter(
-            x=[m.x for m in data.front], y=[m.top1 for m in data.front], mode="lines",
-            line={"dash": "dot"}, name="Pareto front", showlegend=i == 0),
-            row=row + 1, col=col + 1)
-        figure.update_xaxes(title_text=data.panel.x_title,
-                            type="log" if data.panel.log_x else "linear", row=row + 1, col=col + 1)
+            x=[m.x for m in data.front], y=[m.top1 for m in data.front], mode="lines+markers+text",
+            text=[m.label for m in data.front],
+            textposition=["top left" if k % 2 else "bottom right" for k in range(len(data.front))],
+            textfont={"size": 10, "color": FRONT}, line={"dash": "dot", "color": FRONT},
+            marker={"symbol": "star", "size": 13, "color": FRONT}, legendgroup="front",
+            name="Pareto front (labelled; every point on hover)", showlegend=i == 0,
+            hoverinfo="skip"), row=row + 1, col=col + 1)
+        _axis(figure, [m.x for m in data.markers], data.panel.log_x, data.panel.x_title,
+              row + 1, col + 1)
+        if not data.markers:  # e.g. a sweep with latency=none
+            figure.add_annotation(text=f"no {data.panel.x.label} measured in this study",
+                                  showarrow=False, xref=f"x{i + 1} domain",
+                                  yref=f"y{i + 1} domain", x=0.5, y=0.5, row=row + 1, col=col + 1)
         figure.update_yaxes(title_text=Y_TITLE, row=row + 1, col=col + 1)
-    paper = paper_points()
-    figure.add_trace(go.Scatter(
-        x=[p[1] for p in paper], y=[p[3] for p in paper], text=[p[0] for p in paper],
-        mode="markers+text", textposition="top center", name="paper (ImageNet)",
-        marker={"symbol": "diamond", "size": 9}), row=2, col=2)
-    figure.update_xaxes(title_text="mult-adds (M, log)", type="log", row=2, col=2)
-    figure.update_yaxes(title_text="ImageNet top-1 (%)", row=2, col=2)
-    figure.update_layout(title=f"mobisweep study {summary.study_name}: "
-                               f"{summary.count('COMPLETE')} trials", height=950, width=1400)
+    if paper:
+        figure.add_trace(go.Scatter(
+            x=[o[0] for o in paper.ours], y=[o[1] for o in paper.ours], mode="markers",
+            text=[paper.label(o[3]) for o in paper.ours], marker={"color": TRIALS, "size": 9},
+            error_y={"type": "data", "array": [o[2] for o in paper.ours]}, legendgroup="trials",
+            showlegend=False, hovertemplate="%{text}<br>%{y:.3f}<br>%{x:.3g}×<extra></extra>"),
+            row=2, col=2)
+        figure.add_trace(go.Scatter(
+            x=[t[0] for t in paper.theirs], y=[t[1] for t in paper.theirs], mode="markers",
+            text=[t[2] for t in paper.theirs], marker={"symbol": "diamond", "size": 9,
+                                                      "color": PAPER},
+            name="the paper (ImageNet, 224 px)",
+            hovertemplate="%{text}<br>%{y:.3f}<br>%{x:.3g}×<extra></extra>"), row=2, col=2)
+        xs = [o[0] for o in paper.ours] + [t[0] for t in paper.theirs]
+        _axis(figure, xs, True, "mult-adds relative to the reference network (log)", 2, 2)
+        figure.update_yaxes(title_text=f"top-1 relative to {paper.reference_label}", row=2, col=2)
+    figure.update_layout(height=950, autosize=True,
+                         legend={"orientation": "h", "y": -0.08, "x": 0},
+                         margin={"l": 60, "r": 30, "t": 40, "b": 60})
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.write_html(str(path), include_plotlyjs="inline", full_html=True)
+    page = figure.to_html(include_plotlyjs="inline", full_html=True, default_width="100%",
+                          config={"responsive": True})
+    heading = (f'<h1 style="font-family:sans-serif;font-size:20px">'
+               f"{html.escape(title_of(summary))}</h1>")
+    page = page.replace("<body>", "<body>" + heading, 1)
+    path.write_text(page.replace("</body>", trials_table_html(summary) + "</body>"))
     return path
 
 
+TABLE_FIGURES = (metrics.TOP5, metrics.MULT_ADDS, metrics.PARAMS, metrics.LATENCY)
+_SORT_JS = """<script>
+document.querySelectorAll('table.trials th').forEach((th, column) => th.addEventListener('click', () => {
+  const body = th.closest('table').tBodies[0], rows = Array.from(body.rows);
+  const up = th.dataset.order !== 'up'; th.dataset.order = up ? 'up' : 'down';
+  const key = r => { const t = r.cells[column].dataset.v ?? r.cells[column].textContent;
+                     const n = parseFloat(t); return isNaN(n) ? t : n; };
+  rows.sort((a, b) => (key(a) > key(b) ? 1 : key(a) < key(b) ? -1 : 0) * (up ? 1 : -1));
+  rows.forEach(r => body.appendChild(r));
+}));
+</script>"""
+
+
+def trials_table_html(summary: SweepSummary) -> str:
+    """Every trial, sortable by any column (click its header)."""
+    names = summary.param_names
+    by_point = repeats(summary.rows)
+    heads = ["#", "state", "front", *(n.rsplit(".", 1)[-1] for n in names),
+             f"{metrics.TOP1.label} % (point: mean ± sd, n)",
+             *(f"{f.label} {f.unit}" for f in TABLE_FIGURES), "note"]
+    lines = ['<h2 style="font-family:sans-serif">Trials</h2>',
+             '<table class="trials" style="border-collapse:collapse;font-family:sans-serif;'
+             'font-size:13px"><thead><tr>'
+             + "".join(f'<th style="cursor:pointer;border-bottom:1px solid #888;padding:2px 8px">'
+                       f"{html.escape(h)}</th>" for h in heads) + "</tr></thead><tbody>"]
+    for row in sorted(summary.rows, key=lambda r: r.number):
+        top1 = row.figures.get(metrics.TOP1.name)
+        mean, sd, n = by_point.get(row.point, (None, None, 0))
+        point = f" ({100 * mean:.2f} ± {100 * sd:.2f}, n={n})" if sd is not None else ""
+        cells = [(row.number, str(row.number)), (row.state, row.state),
+                 ("1" if row.rank == 0 else "0", "★" if row.rank == 0 else ""),
+                 *((row.params.get(n), str(row.params.get(n, ""))) for n in names),
+                 (top1, f"{metrics.TOP1.shown(top1)}{point}" if top1 is not None else "")]
+        for f in TABLE_FIGURES:
+            value = row.figures.get(f.name)
+            text = f.shown(value)
+            if f is metrics.LATENCY and row.figures.get(metrics.LATENCY_NOISY.name):
+                text += " (noisy)"
+            cells.append((value, text))
+        cells.append((row.note, row.note[:120]))
+        lines.append("<tr>" + "".join(
+            f'<td data-v="{html.escape(str("" if v is None else v))}" style="padding:2px 8px;'
+            f'text-align:right">{html.escape(t)}</td>' for v, t in cells) + "</tr>")
+    lines.append("</tbody></table>" + _SORT_JS)
+    return "\n".join(lines)
+
+
 def png_reports(summary: SweepSummary, panels: list[PanelData], out_dir: Path) -> list[Path]:
-    """One PNG per panel (matplotlib), the Pareto front drawn as a line."""
+    """One PNG per panel (matplotlib), labels placed so that none overlaps another."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -66,43 +168,50 @@ def png_reports(summary: SweepSummary, panels: list[PanelData], out_dir: Path) -
     for data in panels:
         if not data.markers:
             continue
-        markers = data.markers
-        fig, ax = plt.subplots(figsize=(7, 5), dpi=110)
-        ax.errorbar([m.x for m in markers], [m.top1 for m in markers],
-                    yerr=[m.sd for m in markers] if data.seeded else None, fmt="o", ms=5,
-                    capsize=3, label=data.series_name)
-        ax.plot([m.x for m in data.front], [m.top1 for m in data.front], "r*--", markersize=11,
-                label="Pareto front")
-        for m in markers:
-            ax.annotate(m.label, (m.x, m.top1), fontsize=7, xytext=(3, 3),
-                        textcoords="offset points")
+        fig, ax = plt.subplots(figsize=(8, 5.5), dpi=110)
+        for noisy in (False, True):
+            markers = [m for m in data.markers if m.noisy == noisy]
+            if markers:
+                ax.errorbar([m.x for m in markers], [m.top1 for m in markers],
+                            yerr=[m.sd for m in markers] if data.seeded else None,
+                            xerr=[m.x_err for m in markers] if noisy else None,
+                            fmt="o", ms=5, capsize=3, color=TRIALS,
+                            mfc="none" if noisy else TRIALS,
+                            label="noisy latency (IQR; off the front)" if noisy
+                            else data.series_name)
+        ax.plot([m.x for m in data.front], [m.top1 for m in data.front], "*--", color=FRONT,
+                markersize=11, label="Pareto front")
         if data.panel.log_x:
             ax.set_xscale("log")
+            ticks = nice_ticks(min(m.x for m in data.markers) / 1.3,
+                               max(m.x for m in data.markers) * 1.3)
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set(xlabel=data.panel.x_title, ylabel=Y_TITLE,
-               title=f"{summary.study_name}: {data.panel.title}")
+               title=f"{title_of(summary)}\n{data.panel.title}")
+        ax.title.set_fontsize(9)
         ax.grid(alpha=0.3)
-        ax.legend()
+        ax.margins(x=0.12, y=0.12)
+        ax.legend(fontsize=8, loc="lower right")
+        place_labels(ax, [(m.x, m.top1) for m in data.markers], [m.label for m in data.markers],
+                     [TRIALS] * len(data.markers))
         fig.tight_layout()
         path = out_dir / f"{data.panel.name}.png"
         fig.savefig(path)
         plt.close(fig)
         written.append(path)
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=110)
-    paper = paper_points()
-    ax.scatter([p[1] for p in paper], [p[3] for p in paper], marker="D")
-    for name, mult_adds, _, top1 in paper:
-        ax.annotate(name, (mult_adds, top1), fontsize=7, xytext=(3, 3), textcoords="offset points")
-    ax.set_xscale("log")
-    ax.set(xlabel="mult-adds (M, log)", ylabel="ImageNet top-1 (%)", title=PAPER_TITLE)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(out_dir / "paper_reference.png")
-    plt.close(fig)
-    return [*written, out_dir / "paper_reference.png"]
+    return written
 
 
-def write_report(summary: SweepSummary, out_dir: Path) -> list[Path]:
+def write_report(summary: SweepSummary, out_dir: Path, include_noisy: bool = False) -> list[Path]:
+    """report.html and the PNGs; ``vs_paper.png`` too for the paper's experiments (from the
+    sweep's trials.csv, where its reference network was trained)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    panels = [panel_data(summary, panel) for panel in PANELS]
-    return [plotly_report(summary, panels, out_dir / "report.html"),
-            *png_reports(summary, panels, out_dir)]
+    panels = [panel_data(summary, panel, include_noisy) for panel in PANELS]
+    name, csv_path = experiment_of(summary.study_name), out_dir / TRIALS_FILE
+    rows = read_trials(csv_path) if name and csv_path.is_file() else []
+    paper = vs_paper(name, rows) if rows else None
+    written = [plotly_report(summary, panels, paper, out_dir / "report.html"),
+               *png_reports(summary, panels, out_dir)]
+    drawn = draw_vs_paper(name, rows, out_dir) if paper else None
+    return written + ([drawn] if drawn else [])

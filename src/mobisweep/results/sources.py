@@ -59,10 +59,14 @@ def _objectives(columns: list[str]) -> list[str]:
     ``metrics.SUMMARY`` order (write_trials_csv's layout)."""
     figures = [c for c in columns if c in metrics.BY_NAME]
     for k in range(len(figures) + 1):
-        rest = [f.name for f in metrics.SUMMARY if f.name not in figures[:k]]
+        rest = [f.name for f in metrics.SUMMARY if f.name not in figures[:k] and f.name in columns]
         if figures[k:] == rest:
             return figures[:k]
     return []
+
+
+def _figure(text: str) -> float | bool:
+    return text == "True" if text in ("True", "False") else float(text)
 
 
 def _value(text: str | None) -> Any:
@@ -96,7 +100,7 @@ def summary_from_csv(path: Path, study_name: str) -> SweepSummary:
         config = {k: _value(record.get(f"config/{k}")) for k in CONFIG_COLUMNS}
         row = TrialRow(number, record["state"], {p: _value(record[p]) for p in params
                                                  if record[p] != ""}, values,
-                       figures={f: float(record[f]) for f in metrics.BY_NAME
+                       figures={f: _figure(record[f]) for f in metrics.BY_NAME
                                 if record.get(f) not in (None, "")},
                        note=record.get("note", ""), result_path=record.get("result_path") or None,
                        rank=_value(record.get("pareto_rank")), config=config,

@@ -52,6 +52,8 @@ def summary_table(summary: SweepSummary) -> Table:
     order = sorted(summary.rows, key=lambda r: (r.rank is None, r.rank or 0, r.number))
     for row in order:
         cells = [f.shown(row.figures.get(f.name)) for f in COLUMNS]
+        if row.figures.get(metrics.LATENCY_NOISY.name):  # its spread never settled
+            cells[COLUMNS.index(metrics.LATENCY)] += " (noisy)"
         if seeded:
             cells.insert(1, _mean_sd(by_point.get(row.point)))
         table.add_row(str(row.number), row.state, "★" if row.rank == 0 else "",
