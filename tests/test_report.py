@@ -163,6 +163,15 @@ def test_optuna_dashboard_shows_the_study(study_dir, tmp_path):
             assert len(image.convert("RGB").getcolors(maxcolors=1 << 20) or []) > 20
         if os.environ.get("MOBISWEEP_KEEP_SCREENSHOTS"):
             shutil.copy(shot, Path(os.environ["MOBISWEEP_KEEP_SCREENSHOTS"]) / "dashboard.png")
+        # The trial page lists every figure a trial measured (user attributes) beside its values.
+        page = f"http://127.0.0.1:{port}/dashboard/studies/1/trials"
+        dom = chromium("--dump-dom", page, user_dir=tmp_path / "trials").stdout
+        assert "val/acc5" in dom and "latency/cv" in dom, dom[-2000:]
+        if os.environ.get("MOBISWEEP_KEEP_SCREENSHOTS"):
+            chromium("--window-size=1400,1400", f"--screenshot={tmp_path / 'trials.png'}", page,
+                     user_dir=tmp_path / "tshot")
+            shutil.copy(tmp_path / "trials.png",
+                        Path(os.environ["MOBISWEEP_KEEP_SCREENSHOTS"]) / "dashboard-trials.png")
     finally:
         server.terminate()
         server.wait(timeout=30)
