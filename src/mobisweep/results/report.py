@@ -157,6 +157,16 @@ def trials_table_html(summary: SweepSummary) -> str:
     return "\n".join(lines)
 
 
+def plain_log_axis(ax, values: list[float]) -> None:
+    """A log x axis (matplotlib) ticked 1-2-5 in plain numbers, no ``2×10⁰`` minor labels."""
+    import matplotlib.ticker
+
+    ax.set_xscale("log")
+    ticks = nice_ticks(min(values) / 1.3, max(values) * 1.3)
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+
+
 def png_reports(summary: SweepSummary, panels: list[PanelData], out_dir: Path) -> list[Path]:
     """One PNG per panel (matplotlib), labels placed so that none overlaps another."""
     import matplotlib
@@ -182,11 +192,7 @@ def png_reports(summary: SweepSummary, panels: list[PanelData], out_dir: Path) -
         ax.plot([m.x for m in data.front], [m.top1 for m in data.front], "*--", color=FRONT,
                 markersize=11, label="Pareto front")
         if data.panel.log_x:
-            ax.set_xscale("log")
-            ticks = nice_ticks(min(m.x for m in data.markers) / 1.3,
-                               max(m.x for m in data.markers) * 1.3)
-            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
-            ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+            plain_log_axis(ax, [m.x for m in data.markers])
         ax.set(xlabel=data.panel.x_title, ylabel=Y_TITLE,
                title=f"{title_of(summary)}\n{data.panel.title}")
         ax.title.set_fontsize(9)
