@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import optuna
 import pytest
@@ -130,3 +131,24 @@ def test_seeds_repeat_a_point_and_the_record_shows_mean_sd_n_and_curves(tmp_path
         (int(r["number"]), e) for r in rows for e in (0, 1))
     last = {int(c["number"]): float(c["val/acc1"]) for c in curves if c["epoch"] == "1"}
     assert all(last[int(r["number"])] == pytest.approx(float(r["val/acc1"])) for r in rows)
+
+
+def test_a_latency_budget_is_measured_before_training_at_the_deployment_resolution(tmp_path):
+    # Trained at 32 px, deployed at 224: alpha 1.0 there (~569 M mult-adds, tens of ms on a CPU) is
+    # over 12 ms and never trains; alpha 0.25 (41 M) is within, trains, and logs both latencies.
+    result = sweep(tmp_path, "+sweep=alpha_rho", *TINY, "model.alpha=0.25,1.0", "data.rho=0.571",
+                   "latency.resolution=224", "+sweep.budget.deploy_latency_ms=12",
+                   "study_name=deploy")
+    assert result.returncode == 0, result.stderr[-3000:]
+    study = load(tmp_path, "deploy")
+    [over] = [t for t in study.get_trials() if t.state == TrialState.PRUNED]
+    assert over.params["model.alpha"] == 1.0 and over.user_attrs["latency_deploy/median_ms"] > 12
+    assert re.search(r"latency_deploy/median_ms \d+\.\d\d \(CV \d\.\d{3}\) > 12",
+                     over.user_attrs["skipped"])
+    assert not (tmp_path / "sweeps" / "deploy" / f"trial_{over.number}").exists()
+    [done] = [t for t in study.get_trials() if t.state == TrialState.COMPLETE]
+    figures = json.loads(open(done.user_attrs["result_path"]).read())["metrics"]
+    assert figures["latency/resolution"] == 32 and figures["latency_deploy/resolution"] == 224
+    assert figures["latency_deploy/median_ms"] > figures["latency/median_ms"]
+    rows = list(csv.DictReader(open(tmp_path / "sweeps" / "deploy" / "trials.csv")))
+    assert float(next(r for r in rows if r["state"] == "PRUNED")["latency_deploy/median_ms"]) > 12

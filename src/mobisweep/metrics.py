@@ -42,16 +42,24 @@ IMAGES_PER_S = Figure("train/images_per_s", "training images/s", "img/s", "maxim
                       digits=0)
 TRAIN_SECONDS = Figure("train/seconds", "training seconds", "s", "minimize", "training",
                        objective=False, digits=0)
-LATENCY = Figure("latency/median_ms", "median latency", "ms", "minimize", "latency")
+LATENCY = Figure("latency/median_ms", "median latency", "ms", "minimize", "latency",
+                 budget="latency_ms")
 LATENCY_P90 = Figure("latency/p90_ms", "p90 latency", "ms", "minimize", "latency")
 LATENCY_CV = Figure("latency/cv", "latency CV", "", "minimize", "latency", objective=False,
                     digits=3)
 LATENCY_IQR = Figure("latency/iqr_ms", "latency IQR", "ms", "minimize", "latency", objective=False)
 # True where the spread never settled below latency.target_cv: the median is not to be trusted.
 LATENCY_NOISY = Figure("latency/noisy", "latency noisy", "", "minimize", "latency", objective=False)
+# The same network measured at ``latency.resolution`` (the deployment's input size).
+DEPLOY_PREFIX = "latency_deploy/"
+DEPLOY_LATENCY = Figure(f"{DEPLOY_PREFIX}median_ms", "median latency at latency.resolution", "ms",
+                        "minimize", "latency", budget="deploy_latency_ms")
+DEPLOY_LATENCY_CV = Figure(f"{DEPLOY_PREFIX}cv", "latency CV at latency.resolution", "",
+                           "minimize", "latency", objective=False, digits=3)
 
 FIGURES = (TOP1, TOP5, VAL_LOSS, MULT_ADDS, PARAMS, PARAMS_ALL, IMAGES_PER_S, TRAIN_SECONDS,
-           LATENCY, LATENCY_P90, LATENCY_CV, LATENCY_IQR, LATENCY_NOISY)
+           LATENCY, LATENCY_P90, LATENCY_CV, LATENCY_IQR, LATENCY_NOISY, DEPLOY_LATENCY,
+           DEPLOY_LATENCY_CV)
 BY_NAME = {figure.name: figure for figure in FIGURES}
 # What a trial can return to a sweeper (every one is in result.json's metrics).
 OBJECTIVES = tuple(figure.name for figure in FIGURES if figure.objective)
@@ -62,7 +70,7 @@ COST = tuple(figure for figure in FIGURES if figure.source == "cost")
 CURVES = (TOP1, TOP5, VAL_LOSS)
 # Each trial's row in the summary, trials.csv, the report and W&B's table.
 SUMMARY = (TOP1, TOP5, MULT_ADDS, PARAMS, LATENCY, LATENCY_CV, IMAGES_PER_S, LATENCY_IQR,
-           LATENCY_NOISY)
+           LATENCY_NOISY, DEPLOY_LATENCY, DEPLOY_LATENCY_CV)
 # The cost axes of the trade-off plots (top-1 against each).
 TRADE_OFF_AXES = (MULT_ADDS, PARAMS, LATENCY)
 LATENCY_PREFIX = "latency/"  # every figure of a latency measurement is logged under it
@@ -73,4 +81,4 @@ TOP1_MEAN, TOP1_SD = f"{TOP1.name}_mean", f"{TOP1.name}_sd"
 
 
 def is_latency(name: str) -> bool:
-    return name.startswith(LATENCY_PREFIX)
+    return name.startswith((LATENCY_PREFIX, DEPLOY_PREFIX))

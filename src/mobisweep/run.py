@@ -18,7 +18,7 @@ from mobisweep import metrics, tracking
 from mobisweep.callbacks import ProgressBar, TrainingThroughput, ValidationCurves
 from mobisweep.cli import output_console
 from mobisweep.config import instantiate_node
-from mobisweep.latency import measure_configured
+from mobisweep.latency import measure_latencies
 from mobisweep.module import ClassificationModule
 from mobisweep.trial import (
     Trial,
@@ -92,8 +92,7 @@ def run(cfg: DictConfig) -> float | list[float]:
         figures.update(trial.cost.metrics())
         finite_metrics(figures)
         if cfg.latency.enabled:  # after training: nothing else of this trial runs meanwhile
-            figures.update(measure_configured(trial.model, cfg.data.resolution,
-                                              cfg.latency).metrics())
+            figures.update(measure_latencies(trial.model, cfg))
         tracking.log_summary(logger, figures)
         config.update(data_sizes(datamodule))
         result = {

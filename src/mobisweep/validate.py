@@ -8,7 +8,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from mobisweep.errors import ConfigError, is_integer, is_number
 from mobisweep.latency import check_settings
-from mobisweep.metrics import OBJECTIVES, TOP1, is_latency
+from mobisweep.metrics import DEPLOY_PREFIX, OBJECTIVES, TOP1, is_latency
 from mobisweep.tracking import check_mode
 
 # (field, lowest, highest or None, whether the lowest is allowed); checked where the config has the
@@ -29,7 +29,8 @@ NUMBERS = (
     ("latency.target_cv", 0.0, None, False),
     ("data.min_scale", 0.0, 1.0, False),
 )
-INTEGERS = (("latency.warmup", 0), ("latency.min_runs", 1), ("latency.max_runs", 1), ("seed", 0))
+INTEGERS = (("latency.warmup", 0), ("latency.min_runs", 1), ("latency.max_runs", 1), ("seed", 0),
+            ("latency.resolution", 1))
 
 
 def validate_resolution(data: DictConfig) -> int:
@@ -62,6 +63,9 @@ def validate_config(cfg: DictConfig) -> None:
         raise ConfigError("objectives", unknown[0], f"must be among {', '.join(OBJECTIVES)}")
     if any(is_latency(o) for o in objectives) and not cfg.latency.enabled:
         raise ConfigError("latency.enabled", False, "a latency objective needs latency measured")
+    if any(o.startswith(DEPLOY_PREFIX) for o in objectives) and not cfg.latency.get("resolution"):
+        raise ConfigError("latency.resolution", None,
+                          f"a {DEPLOY_PREFIX}* objective needs the deployment resolution (px)")
     check_settings(cfg.latency.backend, cfg.latency.device, cfg.latency.batch_size,
                    cfg.latency.threads)
     validate_numbers(cfg)

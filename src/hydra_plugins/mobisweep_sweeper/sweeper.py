@@ -145,7 +145,7 @@ class MobisweepSweeper(Sweeper):
         trial.set_user_attr(WORKER, self.worker)
         try:
             cfg = self._trial_config(overrides)
-            figures = costs.of(params, cfg)
+            figures = costs.of(params, cfg, latency=budget.needs_latency)
         except Exception as error:  # noqa: BLE001 - a value refused, an override Hydra cannot
             recorder.refused(trial, error)  # parse: recorded; a claimed trial never stays RUNNING
             return None

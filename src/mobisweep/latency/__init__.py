@@ -6,6 +6,7 @@ from mobisweep.latency.measure import (
     Latency,
     check_settings,
     measure_configured,
+    measure_latencies,
     measure_latency,
     median_of_medians,
     summarize,
@@ -13,4 +14,4 @@ from mobisweep.latency.measure import (
 )
 
 __all__ = ["BACKENDS", "DEVICES", "Latency", "check_settings", "measure_configured",
-           "measure_latency", "median_of_medians", "summarize", "torch_threads"]
+           "measure_latencies", "measure_latency", "median_of_medians", "summarize", "torch_threads"]

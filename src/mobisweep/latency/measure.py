@@ -28,7 +28,7 @@ from filelock import FileLock
 from torch import nn
 
 from mobisweep.errors import ConfigError, is_integer
-from mobisweep.metrics import LATENCY_PREFIX
+from mobisweep.metrics import DEPLOY_PREFIX, LATENCY_PREFIX
 
 BACKENDS = ("eager", "channels_last", "onnxruntime")
 DEVICES = ("cpu", "cuda")
@@ -53,9 +53,10 @@ class Latency:
     noisy: bool
     window: tuple[float, float]  # wall-clock start and end of the timed runs (time.time())
 
-    def metrics(self) -> dict[str, float | str | bool]:
-        """The figures a trial logs, under ``latency/`` (``mobisweep.metrics``)."""
-        return {f"{LATENCY_PREFIX}{k}": v for k, v in asdict(self).items() if k != "window"}
+    def metrics(self, prefix: str = LATENCY_PREFIX) -> dict[str, float | str | bool]:
+        """The figures a trial logs, under ``latency/`` (at the deployment resolution:
+        ``latency_deploy/``; ``mobisweep.metrics``)."""
+        return {f"{prefix}{k}": v for k, v in asdict(self).items() if k != "window"}
 
 
 @contextmanager
@@ -214,5 +215,16 @@ def median_of_medians(measurements: list[Latency]) -> float:
 
 def measure_configured(model: nn.Module, resolution: int, latency_cfg) -> Latency:
     """``measure_latency`` with the settings of a ``conf/latency/`` config."""
-    settings = {k: v for k, v in latency_cfg.items() if k != "enabled"}
+    settings = {k: v for k, v in latency_cfg.items() if k not in ("enabled", "resolution")}
     return measure_latency(model, resolution, **settings)
+
+
+def measure_latencies(model: nn.Module, cfg) -> dict[str, float | str | bool]:
+    """A trial's latency figures: at its training resolution (``latency/*``) and, where
+    ``latency.resolution`` names another input size, there too (``latency_deploy/*``). The
+    latency of a network does not depend on its weights: this can run before training."""
+    figures = measure_configured(model, cfg.data.resolution, cfg.latency).metrics()
+    deploy = cfg.latency.get("resolution")
+    if deploy:
+        figures.update(measure_configured(model, deploy, cfg.latency).metrics(DEPLOY_PREFIX))
+    return figures

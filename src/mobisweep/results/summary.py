@@ -69,8 +69,10 @@ class SweepSummary:
 
 def _row(trial: FrozenTrial) -> TrialRow:
     result_path = trial.user_attrs.get(RESULT_PATH)
-    # Known before training: a skipped or failed trial still shows what it would have cost.
-    figures: dict[str, Any] = {f.name: trial.user_attrs[f.name] for f in metrics.COST
+    # Known before training (cost; latency under a latency budget): a skipped or failed trial
+    # still shows what it would have cost.
+    figures: dict[str, Any] = {f.name: trial.user_attrs[f.name] for f in (*metrics.COST,
+                                                                          *metrics.SUMMARY)
                                if f.name in trial.user_attrs}
     config: dict[str, Any] = {}
     label = f"#{trial.number}"

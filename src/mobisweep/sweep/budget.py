@@ -1,6 +1,9 @@
 """A sweep's budget: limits on the figures known before training (``mobisweep.metrics.BUDGETS``).
 
 ``+sweep.budget.mult_adds_M=150`` skips every point whose model costs more, without training it.
+``+sweep.budget.latency_ms=5`` (or ``deploy_latency_ms``, at ``latency.resolution``) measures each
+point's latency before training, with the trial's own latency settings: a network's latency does
+not depend on its weights.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mobisweep.errors import ConfigError, is_number
-from mobisweep.metrics import BUDGETS
+from mobisweep.metrics import BUDGETS, is_latency
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,15 @@ class Budget:
             limits[BUDGETS[key].name] = float(limit)
         return cls(limits)
 
+    @property
+    def needs_latency(self) -> bool:
+        return any(is_latency(name) for name in self.limits)
+
     def over(self, figures: Mapping[str, float]) -> str | None:
         """Why a point with these figures is over budget; None when it is within."""
         for name, limit in self.limits.items():
             if figures[name] > limit:
-                return f"over budget: {name} {figures[name]:.2f} > {limit:g}"
+                cv = f"{name.rsplit('/', 1)[0]}/cv"
+                spread = f" (CV {figures[cv]:.3f})" if is_latency(name) and cv in figures else ""
+                return f"over budget: {name} {figures[name]:.2f}{spread} > {limit:g}"
         return None

@@ -13,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from mobisweep.config import instantiate_node
 from mobisweep.errors import ConfigError
+from mobisweep.latency import measure_latencies
 from mobisweep.sweep.space import SearchSpace
 from mobisweep.sweep.study import point_key
 from mobisweep.trial import assemble
@@ -58,6 +59,7 @@ class PointCosts:
     def __init__(self, compose: Callable[[list[str]], DictConfig], space: SearchSpace) -> None:
         self.compose, self.space = compose, space
         self.costs: dict[str, dict[str, float]] = {}
+        self.latencies: dict[str, dict[str, Any]] = {}
 
     def check(self, points: Sequence[dict[str, Any]]) -> None:
         """Assemble every point (a free search: every bound and choice) and read each data set."""
@@ -71,9 +73,14 @@ class PointCosts:
                 datamodule.check()  # each data set once: reading may take a while
                 read.add(data)
 
-    def of(self, point: dict[str, Any], cfg: DictConfig) -> dict[str, float]:
-        """The cost figures of ``point`` (composed as ``cfg``): counted in the check, or now."""
+    def of(self, point: dict[str, Any], cfg: DictConfig, latency: bool = False) -> dict[str, float]:
+        """The cost figures of ``point`` (composed as ``cfg``): counted in the check, or now; with
+        ``latency``, its measured latency too (before any training)."""
         key = point_key(point)
         if key not in self.costs:
             self.costs[key] = assemble(cfg).cost.metrics()
-        return self.costs[key]
+        if latency and key not in self.latencies:
+            if not cfg.latency.enabled:
+                raise ConfigError("latency.enabled", False, "a latency budget needs latency measured")
+            self.latencies[key] = measure_latencies(assemble(cfg).model, cfg)
+        return {**self.costs[key], **(self.latencies.get(key, {}) if latency else {})}
