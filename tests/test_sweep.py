@@ -152,3 +152,57 @@ def test_a_latency_budget_is_measured_before_training_at_the_deployment_resoluti
     assert figures["latency_deploy/median_ms"] > figures["latency/median_ms"]
     rows = list(csv.DictReader(open(tmp_path / "sweeps" / "deploy" / "trials.csv")))
     assert float(next(r for r in rows if r["state"] == "PRUNED")["latency_deploy/median_ms"]) > 12
+
+
+PRUNED_SWEEP = """# @package _global_
+defaults:
+  - base
+study_name: pruned
+objectives: [val/acc1]
+hydra:
+  sweeper:
+    direction: maximize
+    grid: true
+    pruner:
+      _target_: optuna.pruners.ThresholdPruner
+      lower: 0.99
+    params:
+      model.alpha: choice(0.25, 0.5)
+"""
+
+
+@pytest.mark.parametrize("launcher", ["basic", "parallel"])
+def test_a_pruner_stops_trials_from_their_reported_curves(tmp_path, launcher):
+    """Each trial reports top-1 after every epoch to the study (also from joblib's processes); a
+    pruned trial stops there, is recorded PRUNED with its last value and epoch, never retried.
+    (The pruner: a sweep config of the user's own, as any Optuna pruner is given.)"""
+    (tmp_path / "conf" / "sweep").mkdir(parents=True)
+    (tmp_path / "conf" / "sweep" / "pruned.yaml").write_text(PRUNED_SWEEP)
+    args = [f"hydra.searchpath=[file://{tmp_path / 'conf'}]", "+sweep=pruned", *TINY,
+            "trainer.max_epochs=3", "latency=none",
+            *(["hydra/launcher=parallel"] if launcher != "basic" else [])]
+    result = sweep(tmp_path, *args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    trials = load(tmp_path, "pruned").get_trials()
+    assert [t.state for t in trials] == [TrialState.PRUNED] * 2  # top-1 < 0.99 after epoch 0
+    for trial in trials:
+        assert list(trial.intermediate_values) == [0] and trial.user_attrs[
+            "mobisweep:pruned_at_epoch"] == 0
+        assert trial.values == [trial.intermediate_values[0]]  # its last value
+        assert "pruned after epoch 0" in trial.user_attrs["skipped"]
+        folder = tmp_path / "sweeps" / "pruned" / f"trial_{trial.number}"
+        assert not (folder / "result.json").exists() and not (folder / "checkpoints").exists()
+    again = sweep(tmp_path, *args)  # finished: nothing is resumed or retried
+    assert again.returncode == 0 and "Launching" not in again.stdout + again.stderr
+    assert len(load(tmp_path, "pruned").get_trials()) == 2
+
+
+def test_an_unpruned_single_objective_sweep_keeps_every_epoch_in_the_study(tmp_path):
+    # Hyperband's first rung is at max_resource / 3^k epochs: one 2-epoch trial is never pruned.
+    result = sweep(tmp_path, "+sweep=lr_hyperband", *TINY, "trainer.max_epochs=2",
+                   "hydra.sweeper.n_trials=1", "study_name=curve")
+    assert result.returncode == 0, result.stderr[-3000:]
+    [trial] = load(tmp_path, "curve").get_trials()
+    record = json.loads(open(trial.user_attrs["result_path"]).read())
+    assert trial.state == TrialState.COMPLETE and trial.intermediate_values == {
+        c["epoch"]: c["val/acc1"] for c in record["curves"]}

@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import lightning.pytorch as pl
+import optuna
 import torch
 from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ModelCheckpoint
@@ -20,6 +21,7 @@ from mobisweep.cli import output_console
 from mobisweep.config import instantiate_node
 from mobisweep.latency import measure_latencies
 from mobisweep.module import ClassificationModule
+from mobisweep.sweep.intermediate import study_reporter
 from mobisweep.trial import (
     Trial,
     assemble,
@@ -75,8 +77,10 @@ def run(cfg: DictConfig) -> float | list[float]:
         scheduler=instantiate(cfg.scheduler) if cfg.get("scheduler") else None, **cfg.module)
     logger = tracking.make_logger(cfg.get("logger"), name=trial.name)
     curves = ValidationCurves()
+    reporter = study_reporter(cfg)  # a sweep's trial: top-1 to the study every epoch
     trainer = make_trainer(cfg, output_dir, logger,
-                           [ProgressBar(leave=True), TrainingThroughput(), curves])
+                           [ProgressBar(leave=True), TrainingThroughput(), curves,
+                            *([reporter] if reporter else [])])
     config = flat_config(trial)
     failed = True
     try:
@@ -110,6 +114,10 @@ def run(cfg: DictConfig) -> float | list[float]:
         }
         write_result(output_dir, result)
         failed = False
+    except optuna.TrialPruned:
+        if not cfg.get("keep_checkpoints"):
+            drop_checkpoint(output_dir)  # a pruned trial is never resumed
+        raise
     finally:
         tracking.finish(logger, failed=failed)
     if not cfg.get("keep_checkpoints"):

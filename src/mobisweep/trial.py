@@ -27,7 +27,7 @@ RESULT_FILE = "result.json"
 CONFIG_FILE = "trial_config.json"
 # What does not change what a trial trains: where it writes, how it logs and times, its bookkeeping.
 NOT_TRAINING = ("hydra", "paths", "logger", "latency", "objectives", "trial_number", "study_name",
-                "ckpt_path", "fresh", "keep_checkpoints")
+                "ckpt_path", "fresh", "keep_checkpoints", "study_storage")
 log = logging.getLogger(__name__)
 
 

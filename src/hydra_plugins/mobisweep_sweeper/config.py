@@ -38,6 +38,9 @@ class MobisweepSweeperConf:
     # take over the trial of one that dies. false: it stops at once.
     wait_for_running: bool = True
     params: Optional[Dict[str, Any]] = None
+    # Any Optuna pruner (``_target_``), for a study of one objective: each trial reports its
+    # validation top-1 after every epoch, and a pruned trial stops and is recorded PRUNED.
+    pruner: Any = None
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="mobisweep", node=MobisweepSweeperConf,

@@ -32,7 +32,7 @@ from mobisweep.sweep.budget import Budget
 from mobisweep.sweep.preflight import PointCosts, check_arguments
 from mobisweep.sweep.recorder import OUTPUT_DIR, RESUMED_FROM, WORKER, Recorder
 from mobisweep.sweep.space import SearchSpace, parse_search_space
-from mobisweep.sweep.storage import check_no_password, masked, open_storage
+from mobisweep.sweep.storage import absolute_url, check_no_password, masked, open_storage
 from mobisweep.sweep.study import claim_trials, count_states, open_study
 from mobisweep.sweep.workers import Heartbeat, detects_dead_workers, fail_stale_trials, study_lock
 
@@ -59,9 +59,10 @@ class MobisweepSweeper(Sweeper):
     def __init__(self, sampler: Any, direction: Any, storage: str | None, study_name: str | None,
                  n_trials: int, n_jobs: int | None, grid: bool, max_retries: int,
                  heartbeat_interval: int, grace_period: int | None, wait_for_running: bool,
-                 params: dict[str, Any] | None) -> None:
-        # Hydra instantiates nested _target_ nodes first: ``sampler`` arrives as an Optuna sampler.
-        self.sampler = sampler
+                 params: dict[str, Any] | None, pruner: Any = None) -> None:
+        # Hydra instantiates nested _target_ nodes first: ``sampler`` arrives as an Optuna sampler,
+        # ``pruner`` as an Optuna pruner.
+        self.sampler, self.pruner = sampler, pruner
         self.directions = [direction] if isinstance(direction, str) else list(direction)
         self.storage, self.study_name = storage, study_name
         self.n_trials, self.n_jobs, self.max_retries = n_trials, n_jobs, max_retries
@@ -92,7 +93,7 @@ class MobisweepSweeper(Sweeper):
         check_arguments(self.config, space, self.directions,
                         heartbeat_interval=self.heartbeat_interval, grace_period=self.grace_period,
                         max_retries=self.max_retries, n_trials=self.n_trials, n_jobs=self.n_jobs,
-                        grid=self.grid)
+                        grid=self.grid, pruner=self.pruner, storage=self.storage)
         budget = Budget.from_config(OmegaConf.to_container(node) if (
             node := OmegaConf.select(self.config, "sweep.budget")) is not None else None)
         costs = PointCosts(self._trial_config, space)
@@ -101,7 +102,7 @@ class MobisweepSweeper(Sweeper):
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
         storage = open_storage(self.storage, self.heartbeat_interval, self.grace_period)
         study = open_study(study_name, storage, self.directions, self._sampler(), space,
-                           list(self.config.objectives), url=self.storage)
+                           list(self.config.objectives), url=self.storage, pruner=self.pruner)
         total = len(space.grid()) if self.grid else self.n_trials
         output_console().print(f"study [bold]{study_name}[/] ({masked(self.storage)}): "
                         f"{'grid of ' if self.grid else ''}{total} trials, "
@@ -142,6 +143,8 @@ class MobisweepSweeper(Sweeper):
         params = space.suggest(trial)
         overrides = [*space.overrides(params), f"trial_number={trial.number}",
                      f"study_name={quoted(study_name)}"]
+        if self.storage:  # the trial reports its curve to the study (and may be pruned)
+            overrides.append(f"study_storage={quoted(absolute_url(self.storage))}")
         trial.set_user_attr(WORKER, self.worker)
         try:
             cfg = self._trial_config(overrides)

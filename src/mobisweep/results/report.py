@@ -78,8 +78,8 @@ def plotly_report(summary: SweepSummary, panels: list[PanelData], paper: VsPaper
               row + 1, col + 1)
         if not data.markers:  # e.g. a sweep with latency=none
             figure.add_annotation(text=f"no {data.panel.x.label} measured in this study",
-                                  showarrow=False, xref=f"x{i + 1} domain",
-                                  yref=f"y{i + 1} domain", x=0.5, y=0.5, row=row + 1, col=col + 1)
+                                  showarrow=False, xref="x domain", yref="y domain", x=0.5,
+                                  y=0.5, row=row + 1, col=col + 1)  # plotly maps it to the panel
         figure.update_yaxes(title_text=Y_TITLE, row=row + 1, col=col + 1)
     if paper:
         figure.add_trace(go.Scatter(

@@ -38,3 +38,12 @@ def mark_failed(study: optuna.Study, trial: FrozenTrial) -> bool:
         return storage_of(study).set_trial_state_values(trial_id(trial), state=TrialState.FAIL)
     except optuna.exceptions.UpdateFinishedTrialError:
         return False
+
+
+def running_trial(study: optuna.Study, number: int) -> optuna.Trial:
+    """The RUNNING trial ``number`` of ``study`` as a ``Trial`` to report to, from any process (the
+    one that asked for it may be another: joblib, submitit). Optuna hands out ``Trial`` objects
+    only from ``ask``; building one needs the trial's storage id."""
+    storage = storage_of(study)
+    return optuna.trial.Trial(study, storage.get_trial_id_from_study_id_trial_number(
+        study._study_id, number))

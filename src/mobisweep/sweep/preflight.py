@@ -25,8 +25,15 @@ NOT_READ = ("rho", "resolution", "base_resolution", "batch_size", "seed")
 
 def check_arguments(config: DictConfig, space: SearchSpace, directions: Sequence[str], *,
                     heartbeat_interval: int, grace_period: int, max_retries: int, n_trials: int,
-                    n_jobs: int, grid: bool) -> None:
+                    n_jobs: int, grid: bool, pruner: object = None,
+                    storage: str | None = None) -> None:
     """The sweeper's settings agree with each other and with the config they sweep."""
+    if pruner is not None and len(directions) != 1:
+        raise ConfigError("hydra.sweeper.pruner", type(pruner).__name__,
+                          f"Optuna's pruners take one objective; this study has {len(directions)}")
+    if pruner is not None and not storage:
+        raise ConfigError("hydra.sweeper.pruner", type(pruner).__name__,
+                          "needs hydra.sweeper.storage: each trial reports to the study through it")
     objectives = list(config.get("objectives") or [])
     if len(objectives) != len(directions):
         raise ConfigError("hydra.sweeper.direction", list(directions),

@@ -63,6 +63,11 @@ class Recorder:
                                  f"the study has {self.n_objectives}")
             if not all(math.isfinite(v) for v in values):
                 raise ValueError(f"non-finite objective {values}")
+        except optuna.TrialPruned as pruned:  # its last reported value stays its value
+            trial.set_user_attr(SKIPPED, str(pruned))
+            self.study.tell(trial, state=TrialState.PRUNED)
+            log.info("trial %d %s", trial.number, pruned)
+            return
         except Exception as error:  # noqa: BLE001 - any failure of a trial is recorded, not fatal
             trial.set_user_attr(ERROR, f"{type(error).__name__}: {error}"[:1000])
             self.study.tell(trial, state=TrialState.FAIL)

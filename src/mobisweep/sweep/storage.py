@@ -78,6 +78,15 @@ def journal_path(url: str) -> Path:
     return Path(url.removeprefix(JOURNAL_PREFIX))
 
 
+def absolute_url(url: str) -> str:
+    """The same storage named from any working directory (a trial may run in another process)."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
+        return "sqlite:///" + str(Path(url.removeprefix("sqlite:///")).resolve())
+    if url.startswith(JOURNAL_PREFIX) and not url.startswith(JOURNAL_PREFIX + "/"):
+        return JOURNAL_PREFIX + str(journal_path(url).resolve())
+    return url
+
+
 def check_no_password(url: str | None) -> None:
     """Refuse a password written into the storage URL: Hydra saves the command line's overrides in
     the run folder (.hydra/overrides.yaml, multirun.yaml), so it would land on disk in clear."""

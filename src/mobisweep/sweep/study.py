@@ -52,13 +52,15 @@ def _described(stored: str | dict[str, Any]) -> dict[str, dict[str, str]]:
 
 def open_study(study_name: str, storage: BaseStorage | str | None, directions: Sequence[str],
                sampler: optuna.samplers.BaseSampler, space: SearchSpace,
-               objectives: Sequence[str], url: str | None = None) -> optuna.Study:
+               objectives: Sequence[str], url: str | None = None,
+               pruner: optuna.pruners.BasePruner | None = None) -> optuna.Study:
     """Create the study, or load it to resume; refuse one whose directions or space differ."""
     if isinstance(storage, str):
         url, storage = storage, open_storage(storage)
     try:
         study = optuna.create_study(study_name=study_name, storage=storage, sampler=sampler,
-                                    directions=list(directions), load_if_exists=True)
+                                    pruner=pruner, directions=list(directions),
+                                    load_if_exists=True)
     except Exception as error:  # noqa: BLE001 - a server that went away, a locked file, ...
         raise ConfigError("hydra.sweeper.storage", masked(url),
                           scrub(str(error).splitlines()[0], url)) from None
