@@ -183,6 +183,8 @@ def test_a_pruner_stops_trials_from_their_reported_curves(tmp_path, launcher):
             *(["hydra/launcher=parallel"] if launcher != "basic" else [])]
     result = sweep(tmp_path, *args)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "Error executing job" not in result.stdout + result.stderr  # pruned is not an error
+    assert "0 skipped (over budget), 2 pruned" in result.stdout
     trials = load(tmp_path, "pruned").get_trials()
     assert [t.state for t in trials] == [TrialState.PRUNED] * 2  # top-1 < 0.99 after epoch 0
     for trial in trials:

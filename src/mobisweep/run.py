@@ -21,7 +21,7 @@ from mobisweep.cli import output_console
 from mobisweep.config import instantiate_node
 from mobisweep.latency import measure_latencies
 from mobisweep.module import ClassificationModule
-from mobisweep.sweep.intermediate import study_reporter
+from mobisweep.sweep.intermediate import Pruned, study_reporter
 from mobisweep.trial import (
     Trial,
     assemble,
@@ -59,8 +59,9 @@ def make_trainer(cfg: DictConfig, output_dir: Path, logger: pl.loggers.Logger | 
                        default_root_dir=str(output_dir))
 
 
-def run(cfg: DictConfig) -> float | list[float]:
-    """Run one trial of ``cfg``; returns its objective (or the list of them) for a sweeper."""
+def run(cfg: DictConfig) -> float | list[float] | Pruned:
+    """Run one trial of ``cfg``; returns its objective (or the list of them) for a sweeper, or
+    ``Pruned`` where the study's pruner stopped it."""
     started = time.perf_counter()
     trial: Trial = assemble(cfg)
     output_dir = Path(cfg.paths.output_dir)
@@ -114,10 +115,12 @@ def run(cfg: DictConfig) -> float | list[float]:
         }
         write_result(output_dir, result)
         failed = False
-    except optuna.TrialPruned:
+    except optuna.TrialPruned as pruned:
         if not cfg.get("keep_checkpoints"):
             drop_checkpoint(output_dir)  # a pruned trial is never resumed
-        raise
+        failed = False
+        log.info("%s %s", trial.name, pruned)
+        return Pruned(str(pruned))
     finally:
         tracking.finish(logger, failed=failed)
     if not cfg.get("keep_checkpoints"):

@@ -33,9 +33,10 @@ def _mean_sd(stats: tuple | None) -> str:
 
 def summary_table(summary: SweepSummary) -> Table:
     param_names = summary.param_names
+    over = sum(r.state == "PRUNED" and r.note.startswith("over budget") for r in summary.rows)
     title = (f"study {summary.study_name}: {summary.count('COMPLETE')} complete, "
-             f"{summary.count('FAIL')} failed, {summary.count('PRUNED')} skipped (over budget); "
-             f"{len(summary.front)} on the Pareto front")
+             f"{summary.count('FAIL')} failed, {over} skipped (over budget), "
+             f"{summary.count('PRUNED') - over} pruned; {len(summary.front)} on the Pareto front")
     if summary.hypervolume is not None:
         reference = ", ".join(_fmt(r) for r in summary.reference)
         title += f", hypervolume {summary.hypervolume:.4g} (reference [{reference}])"

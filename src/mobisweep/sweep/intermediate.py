@@ -4,6 +4,8 @@ joblib's, a SLURM node's), through the study's storage URL that the sweeper pass
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import lightning.pytorch as pl
 import optuna
 from hydra.core.hydra_config import HydraConfig
@@ -15,6 +17,13 @@ from mobisweep.sweep.optuna_internals import running_trial
 from mobisweep.sweep.storage import open_storage
 
 PRUNED_AT = "mobisweep:pruned_at_epoch"
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What a pruned trial returns to the sweeper (not an error: Hydra would log one per trial)."""
+
+    reason: str
 
 
 class ReportToStudy(pl.Callback):

@@ -15,6 +15,7 @@ from optuna.trial import TrialState
 
 from mobisweep import metrics
 from mobisweep.errors import ConfigError
+from mobisweep.sweep.intermediate import Pruned
 from mobisweep.sweep.study import INTERRUPTED, REFUSED, RETRY_OF
 from mobisweep.trial import last_checkpoint, read_result, result_file
 
@@ -57,6 +58,8 @@ class Recorder:
         output_dir = Path(ret.hydra_cfg.hydra.runtime.output_dir) if ret.hydra_cfg else None
         try:
             value = ret.return_value  # re-raises the job's exception
+            if isinstance(value, Pruned):
+                raise optuna.TrialPruned(value.reason)
             values = [float(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
             if len(values) != self.n_objectives:
                 raise ValueError(f"the trial returned {len(values)} objectives, "
