@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.pruners import BasePruner
 from hydra.core.plugins import Plugins
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
@@ -102,7 +103,8 @@ class MobisweepSweeper(Sweeper):
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
         storage = open_storage(self.storage, self.heartbeat_interval, self.grace_period)
         study = open_study(study_name, storage, self.directions, self._sampler(), space,
-                           list(self.config.objectives), url=self.storage, pruner=self.pruner)
+                           list(self.config.objectives), url=self.storage,
+                           pruner=self.pruner if isinstance(self.pruner, BasePruner) else None)
         total = len(space.grid()) if self.grid else self.n_trials
         output_console().print(f"study [bold]{study_name}[/] ({masked(self.storage)}): "
                         f"{'grid of ' if self.grid else ''}{total} trials, "

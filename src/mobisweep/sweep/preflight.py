@@ -14,6 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from mobisweep.config import instantiate_node
 from mobisweep.errors import ConfigError
 from mobisweep.latency import measure_latencies
+from mobisweep.sweep.cost_aware import CostAwarePruner
 from mobisweep.sweep.space import SearchSpace
 from mobisweep.sweep.study import point_key
 from mobisweep.trial import assemble
@@ -28,9 +29,13 @@ def check_arguments(config: DictConfig, space: SearchSpace, directions: Sequence
                     n_jobs: int, grid: bool, pruner: object = None,
                     storage: str | None = None) -> None:
     """The sweeper's settings agree with each other and with the config they sweep."""
-    if pruner is not None and len(directions) != 1:
+    if pruner is not None and len(directions) != 1 and not isinstance(pruner, CostAwarePruner):
         raise ConfigError("hydra.sweeper.pruner", type(pruner).__name__,
-                          f"Optuna's pruners take one objective; this study has {len(directions)}")
+                          f"Optuna's pruners take one objective; this study has {len(directions)} "
+                          f"(mobisweep.sweep.cost_aware.CostAwarePruner takes several)")
+    if isinstance(pruner, CostAwarePruner) and len(directions) == 1:
+        raise ConfigError("hydra.sweeper.pruner", type(pruner).__name__,
+                          "compares trials by their costs: a study of one objective has none")
     if pruner is not None and not storage:
         raise ConfigError("hydra.sweeper.pruner", type(pruner).__name__,
                           "needs hydra.sweeper.storage: each trial reports to the study through it")
