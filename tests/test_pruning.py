@@ -73,3 +73,13 @@ def test_a_pruner_that_cannot_work_is_refused_before_any_trial(tmp_path, objecti
     result = run_module("mobisweep", *args, "-m", cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr, result.stderr[-2000:]
     assert "Launching" not in result.stdout + result.stderr
+
+
+def test_a_trial_in_another_folder_names_the_same_storage(tmp_path, monkeypatch):
+    from mobisweep.sweep.storage import absolute_url
+
+    monkeypatch.chdir(tmp_path)
+    assert absolute_url("sqlite:///sweeps/s/study.db") == f"sqlite:///{tmp_path}/sweeps/s/study.db"
+    assert absolute_url("journal:///j.log") == f"journal:///{tmp_path}/j.log"
+    for url in ("sqlite:////abs/study.db", "postgresql://u@host/db", "journal:////abs/j.log"):
+        assert absolute_url(url) == url
