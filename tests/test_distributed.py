@@ -50,6 +50,9 @@ def wait_all(workers: list[subprocess.Popen], timeout: float = 600) -> None:
 
 
 LOGS: dict[int, Path] = {}
+# Several workers on this 2-core machine: one torch thread each, or their OpenMP threads spin
+# against each other (what hydra/launcher=parallel does for trials side by side).
+ONE_THREAD = {"OMP_NUM_THREADS": "1"}
 
 
 def log_of(worker: subprocess.Popen) -> str:
@@ -71,7 +74,7 @@ def check_grid_done(study: optuna.Study, points: list[tuple[float, float]]) -> N
 
 def test_three_workers_share_a_grid_on_postgresql(tmp_path, postgres):
     database = postgres.create_database("three_workers")
-    env = {"PGPASSWORD": postgres.password}
+    env = {"PGPASSWORD": postgres.password, **ONE_THREAD}
     workers = [start_worker(tmp_path, postgres.url(database), "grid", "+sweep=alpha_rho", *TINY,
                             env=env) for _ in range(3)]
     wait_all(workers)
@@ -86,8 +89,8 @@ def test_three_workers_share_a_grid_on_postgresql(tmp_path, postgres):
 
 def test_two_workers_share_a_grid_on_a_journal_file(tmp_path):
     storage = f"journal:///{tmp_path / 'journal.log'}"
-    workers = [start_worker(tmp_path, storage, "journal", "+sweep=alpha_rho", *TINY)
-               for _ in range(2)]
+    workers = [start_worker(tmp_path, storage, "journal", "+sweep=alpha_rho", *TINY,
+                            env=ONE_THREAD) for _ in range(2)]
     wait_all(workers)
     assert [w.returncode for w in workers] == [0, 0], log_of(workers[0])
     study = optuna.load_study(study_name="journal", storage=open_storage(storage))
