@@ -163,5 +163,5 @@ def levelled_off(point: Point, curves: dict[int, list[dict[str, float]]]) -> str
     epochs = min(len(c) for c in runs)
     mean = [sum(c[e][metrics.TOP1.name] for c in runs) / len(runs) for e in range(epochs)]
     half = max(1, epochs // 2)
-    return (f"+{100 * (mean[-1] - mean[-2]):.2f} points in the last of {epochs} epochs "
-            f"(+{100 * (mean[half] - mean[0]) / half:.2f} per epoch over the first {half})")
+    return (f"{100 * (mean[-1] - mean[-2]):+.2f} points in the last of {epochs} epochs "
+            f"({100 * (mean[half] - mean[0]) / half:+.2f} per epoch over the first {half})")
