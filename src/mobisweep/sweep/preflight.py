@@ -89,10 +89,12 @@ class PointCosts:
         """The cost figures of ``point`` (composed as ``cfg``): counted in the check, or now; with
         ``latency``, its measured latency too (before any training)."""
         key = point_key(point)
-        if key not in self.costs:
-            self.costs[key] = assemble(cfg).cost.metrics()
         if latency and key not in self.latencies:
             if not cfg.latency.enabled:
                 raise ConfigError("latency.enabled", False, "a latency budget needs latency measured")
-            self.latencies[key] = measure_latencies(assemble(cfg).model, cfg)
+            trial = assemble(cfg)  # the model is needed: build and count it once, here
+            self.costs[key] = trial.cost.metrics()
+            self.latencies[key] = measure_latencies(trial.model, cfg)
+        if key not in self.costs:
+            self.costs[key] = assemble(cfg).cost.metrics()
         return {**self.costs[key], **(self.latencies.get(key, {}) if latency else {})}
