@@ -16,6 +16,7 @@ from mobisweep import metrics
 from mobisweep.errors import ConfigError
 from mobisweep.models import point_label
 from mobisweep.results.summary import SweepSummary, TrialRow, summarize_rows, summarize_study
+from mobisweep.results.reference_data import read_curves
 from mobisweep.results.trials_csv import CONFIG_COLUMNS, CURVES_FILE, TRIALS_FILE
 from mobisweep.sweep.storage import masked, open_storage
 
@@ -87,12 +88,8 @@ def summary_from_csv(path: Path, study_name: str) -> SweepSummary:
     objectives = _objectives(columns)
     params = [c for c in columns if c not in BOOKKEEPING and c not in metrics.BY_NAME
               and not c.startswith("config/")]
-    curves: dict[int, list[dict[str, float]]] = {}
-    if (path.parent / CURVES_FILE).is_file():
-        with (path.parent / CURVES_FILE).open() as stream:
-            for row in csv.DictReader(stream):
-                curves.setdefault(int(row["number"]), []).append(
-                    {k: _value(v) for k, v in row.items() if k != "number"})
+    curves = {number: [{**point, "epoch": int(point["epoch"])} for point in points]
+              for number, points in read_curves(path.parent / CURVES_FILE).items()}
     rows = []
     for record in records:
         number = int(record["number"])
