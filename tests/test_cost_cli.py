@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torchvision
+from omegaconf import OmegaConf
 
-from mobisweep.config import CONFIG_DIR
+from mobisweep.config import CONFIG_DIR, load_config
 from mobisweep.cost import count_cost
 from mobisweep.cost.paper import compare_with_paper
 from mobisweep.trial import build_and_count
@@ -13,6 +14,7 @@ from mobisweep.trial import build_and_count
 from .conftest import run_module
 
 MODEL_CONFIGS = sorted(p.stem for p in (CONFIG_DIR / "model").glob("*.yaml"))
+BASELINE_CONFIGS = sorted(p.stem for p in (CONFIG_DIR / "baseline").glob("*.yaml"))
 
 
 def test_every_model_config_is_listed():
@@ -25,6 +27,21 @@ def test_every_model_config_builds_and_is_counted(compose_cost, name):
     model, cost = build_and_count(cfg)
     assert cost.resolution == 224 and cost.mult_adds > 0 and cost.params > 0
     assert model.training  # counting leaves the model ready to train
+
+
+@pytest.mark.parametrize("name", BASELINE_CONFIGS)
+def test_a_baseline_sets_its_network_and_its_recipe_and_the_sweep_grids_over_them(name):
+    """``baseline=squeezenet``: the network with the optimizer setting it learns under; the sweep's
+    shared budget (data, epochs) stays the sweep's, and the command line still wins."""
+    cfg = load_config(["+sweep=baselines", f"baseline={name}"])
+    assert cfg.model == load_config([f"model={name}"]).model
+    assert cfg.data.base_resolution == 64 and cfg.trainer.max_epochs == 1
+    optimizer = "RMSprop" if name == "squeezenet" else "SGD"
+    assert cfg.optimizer._target_ == f"torch.optim.{optimizer}"
+    assert cfg.scheduler.warmup_epochs > 0
+    assert load_config([f"baseline={name}", "optimizer.lr=0.123"]).optimizer.lr == 0.123
+    sweep = OmegaConf.load(CONFIG_DIR / "sweep" / "baselines.yaml")
+    assert name in sweep.hydra.sweeper.params.baseline
 
 
 def test_baselines_next_to_the_paper(compose_cost):

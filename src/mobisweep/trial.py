@@ -115,6 +115,7 @@ def flat_config(trial: Trial) -> dict[str, Any]:
         "optimizer": cfg.optimizer._target_.rsplit(".", 1)[-1],
         "lr": cfg.optimizer.get("lr"),
         "scheduler": cfg.scheduler._target_.rsplit(".", 1)[-1] if cfg.get("scheduler") else None,
+        "warmup_epochs": cfg.scheduler.get("warmup_epochs") if cfg.get("scheduler") else None,
         "weight_decay": cfg.module.weight_decay,
         "seed": cfg.seed,
         "study": cfg.get("study_name"),

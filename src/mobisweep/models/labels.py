@@ -20,6 +20,12 @@ def mobilenet_variant(alpha: float, depth: int | None, block: str | None) -> lis
     return parts
 
 
+def network_config(params: dict[str, Any]) -> str:
+    """The config a sweep's parameters chose the network by: ``baseline=vgg16`` (the network with
+    its recipe) or ``model=vgg16``; a sweep that names neither varies MobileNet."""
+    return str(params.get("baseline") or params.get("model") or "mobilenet")
+
+
 def model_label(model_cfg: Any) -> str:
     """A model config's name: ``mobilenet_v1-0.75``, ``vgg16``, or the timm model's name."""
     if "model_name" in model_cfg:  # timm.create_model

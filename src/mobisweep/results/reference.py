@@ -164,25 +164,36 @@ BASELINE_NAMES = {"mobilenet": ("1.0 MobileNet-224", 8), "googlenet": ("GoogleNe
                   "vgg16": ("VGG 16", 8), "squeezenet": ("Squeezenet", 9), "alexnet": ("AlexNet", 9)}
 
 
+def recipe(point: Point) -> str:
+    """``SGD 0.01, 2 epochs warm-up``: the optimizer setting a baseline trained under."""
+    warmup = point.rows[0].get("config/warmup_epochs")
+    return (f"{point.rows[0].get('config/optimizer', '?')} {point.rows[0].get('config/lr', '?')}"
+            + (f", {float(warmup):g} epoch{'' if float(warmup) == 1 else 's'} warm-up" if warmup else ""))
+
+
 def baselines(rows: list[dict[str, str]]) -> list[str]:
     found = sorted(points(rows), key=lambda p: -p.mean)
     classes = found[0].config("num_classes")
     chance = 1 / float(classes) if classes else None
-    lines = [f"| model | paper top-1 | paper mult-adds | top-1 here ({_px(found[0])} px) | "
+    lines = [f"| model | recipe | paper top-1 | paper mult-adds | top-1 here ({_px(found[0])} px) | "
              f"{'× chance | ' if chance else ''}mult-adds here | params here |",
-             f"|---|---|---|---|{'---|' if chance else ''}---|---|"]
+             f"|---|---|---|---|---|{'---|' if chance else ''}---|---|"]
     for point in found:
-        name, table = BASELINE_NAMES[point.params["model"]]
+        name, table = BASELINE_NAMES[point.network]
         paper = paper_row(table, name)
-        lines.append(f"| {point.params['model']} | {paper.top1} % | {paper.mult_adds_M:g} M | "
-                     f"{top1_text(point)} | {f'{point.mean / chance:.1f} | ' if chance else ''}"
+        lines.append(f"| {point.network} | {recipe(point)} | {paper.top1} % | "
+                     f"{paper.mult_adds_M:g} M | {top1_text(point)} | "
+                     f"{f'{point.mean / chance:.1f} | ' if chance else ''}"
                      f"{point.figure(metrics.MULT_ADDS.name):.1f} M | "
                      f"{point.figure(metrics.PARAMS.name):.2f} M |")
-    paper_order = sorted(found, key=lambda p: -paper_row(*BASELINE_NAMES[p.params["model"]][::-1]
-                                                           ).top1)
-    lines += ["", f"- Order here: {' > '.join(p.params['model'] for p in found)}; in the paper: "
-                  f"{' > '.join(p.params['model'] for p in paper_order)}"
+    paper_order = sorted(found, key=lambda p: -paper_row(*BASELINE_NAMES[p.network][::-1]).top1)
+    lines += ["", f"- Order here: {' > '.join(p.network for p in found)}; in the paper: "
+                  f"{' > '.join(p.network for p in paper_order)}"
                   + (f"; chance is {100 * chance:.0f} %." if chance else ".")]
+    if chance:
+        lowest = found[-1]
+        lines.append(f"- Lowest: {lowest.network} at {pct(lowest.mean)} %, "
+                     f"{lowest.mean / chance:.1f}× chance.")
     return lines
 
 
@@ -205,13 +216,17 @@ def budget_table(folder: Path) -> list[str]:
         if not rows or "config/data" not in rows[0]:
             lines.append(f"| {name} | (not recorded in this trials.csv) |" + " |" * 9)
             continue
-        values = {k: sorted({r[f"config/{k}"] for r in rows}, key=_natural) for k in BUDGET_KEYS}
+        values = {k: sorted({r.get(f"config/{k}", "") for r in rows}, key=_natural)
+                  for k in BUDGET_KEYS}
         seeds = sorted({r.get("seed") or r["config/seed"] for r in rows}, key=_natural)
         hours = sum(float(r["wall_seconds"] or 0) for r in rows) / 3600
         one = lambda key: ", ".join(values[key])  # noqa: E731
+        # A sweep over baselines trains each network under its own optimizer setting.
+        optimizer = (f"{one('optimizer')} {one('lr')}" if len(values["optimizer"]) == 1
+                     else "per network (below)")
         lines.append(f"| {name} | {one('data')} | {one('num_classes')} | {one('train_images')} / "
                      f"{one('val_images')} | {one('resolution')} | {one('max_epochs')} | "
-                     f"{one('batch_size')} | {one('optimizer')} {one('lr')}, {one('scheduler')} | "
+                     f"{one('batch_size')} | {optimizer}, {one('scheduler')} | "
                      f"{', '.join(seeds)} | {len(rows)} | {hours:.2f} h |")
     return lines
 

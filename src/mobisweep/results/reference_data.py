@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mobisweep import metrics
+from mobisweep.models import network_config
 from mobisweep.results.summary import REPEAT_KEYS, mean_sd
 from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE
 
@@ -52,6 +53,11 @@ class Point:
 
     def figure(self, key: str) -> float:
         return float(self.rows[0][key])
+
+    @property
+    def network(self) -> str:
+        """``vgg16``: the model or baseline config the sweep chose for this point."""
+        return network_config(self.params)
 
     def get(self, key: str, default: str = "") -> str:
         return self.params.get(key, self.rows[0].get(key, default))

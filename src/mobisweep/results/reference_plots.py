@@ -55,8 +55,8 @@ EXPERIMENTS = {
         ((4, "MobileNet", "MobileNet"), (4, "Conv MobileNet", "Conv MobileNet"))),
     "baselines": Experiment(
         "MobileNet beside other networks (paper: Tables 8-9)",
-        lambda p: p.params["model"] == "mobilenet",
-        lambda p: p.params["model"],
+        lambda p: p.network == "mobilenet",
+        lambda p: p.network,
         tuple((table, name, model) for model, (name, table) in BASELINE_NAMES.items())),
 }
 

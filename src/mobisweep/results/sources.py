@@ -14,7 +14,7 @@ import optuna
 
 from mobisweep import metrics
 from mobisweep.errors import ConfigError
-from mobisweep.models import point_label
+from mobisweep.models import network_config, point_label
 from mobisweep.results.summary import SweepSummary, TrialRow, summarize_rows, summarize_study
 from mobisweep.results.reference_data import read_curves
 from mobisweep.results.trials_csv import CONFIG_COLUMNS, CURVES_FILE, TRIALS_FILE
@@ -117,6 +117,6 @@ def _label(row: TrialRow, folder: Path) -> str:
         return f"#{row.number}"
     p = row.params
     resolution = row.config.get("resolution") or (f"ρ{p['data.rho']}" if "data.rho" in p else "?")
-    return point_label({"model": p.get("model", "mobilenet"), "alpha": p.get("model.alpha"),
+    return point_label({"model": network_config(p), "alpha": p.get("model.alpha"),
                         "depth": p.get("model.depth"), "block": p.get("model.block"),
                         "resolution": resolution})

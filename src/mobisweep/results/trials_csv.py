@@ -12,7 +12,7 @@ from mobisweep.results.summary import SweepSummary, repeats
 # The budget a trial ran on, from its result.json (trials.csv's ``config/`` columns): enough to say
 # what a committed sweep cost and to rerun it.
 CONFIG_COLUMNS = ("data", "num_classes", "resolution", "train_images", "val_images", "max_epochs",
-                  "batch_size", "optimizer", "lr", "scheduler", "seed")
+                  "batch_size", "optimizer", "lr", "scheduler", "warmup_epochs", "seed")
 TRIALS_FILE, CURVES_FILE = "trials.csv", "curves.csv"
 
 
