@@ -39,13 +39,13 @@ TINY = ["data=digits", "data.train_subset=200", "trainer.max_epochs=2", "latency
         "logger.mode=offline", "data.rho=1.0"]
 # margin -1: any trial with a no-dearer peer at epoch 0 is stopped, whatever their top-1 (the
 # rule's mechanics, made deterministic).
-COST_AWARE = ("+hydra.sweeper.pruner={_target_:mobisweep.sweep.cost_aware.CostAwarePruner,"
-              "rungs:[0],margin:-1.0}")
+COST_AWARE = ("+hydra/sweeper/pruner=cost_aware", "hydra.sweeper.pruner.rungs=[0]",
+              "hydra.sweeper.pruner.margin=-1.0")
 
 
 def test_a_multi_objective_sweep_stops_the_dearer_trial_at_the_rung(tmp_path):
     result = run_module("mobisweep", "+sweep=alpha_rho", *TINY, "model.alpha=0.25,0.5",
-                        COST_AWARE, "study_name=cost_aware", "-m", cwd=tmp_path,
+                        *COST_AWARE, "study_name=cost_aware", "-m", cwd=tmp_path,
                         env={"WANDB_MODE": "offline"})
     assert result.returncode == 0, result.stderr[-3000:]
     study = optuna.load_study(study_name="cost_aware",
@@ -61,8 +61,9 @@ def test_a_multi_objective_sweep_stops_the_dearer_trial_at_the_rung(tmp_path):
 
 
 @pytest.mark.parametrize("objectives, pruner, message", [
-    ("objectives=[val/acc1]", COST_AWARE, "a study of one objective has none"),
-    (None, "+hydra.sweeper.pruner={_target_:optuna.pruners.MedianPruner}",
+    ("objectives=[val/acc1]", "+hydra/sweeper/pruner=cost_aware",
+     "a study of one objective has none"),
+    (None, "+hydra/sweeper/pruner=median",
      "Optuna's pruners take one objective; this study has 2"),
 ])
 def test_a_pruner_that_cannot_work_is_refused_before_any_trial(tmp_path, objectives, pruner,
