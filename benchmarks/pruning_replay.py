@@ -8,6 +8,8 @@ costs the epochs it ran and adds nothing to the front. Compute is image-epochs x
 Reported: the compute until the hypervolume of the finished trials (top-1 up, mult-adds down;
 mobisweep's reference point over the whole grid) reaches 95 % of the whole grid's, median over
 orders, pruned / unpruned; and how many of the whole grid's front points the pruner stopped.
+Beside them, the bound of any rule that keeps the front: an oracle that knows the whole grid's
+final front and stops every other trial after its first epoch (a rule must see one epoch).
 
     .venv/bin/python benchmarks/pruning_replay.py --orders 20
 """
@@ -55,7 +57,18 @@ def load(trials_csv: Path) -> list[Recorded]:
                      [curves[r["number"]][e] for e in sorted(curves[r["number"]])]) for r in rows]
 
 
-def replay(order: list[Recorded], pruner: CostAwarePruner | None, target: float,
+@dataclass(frozen=True)
+class Oracle:
+    """Stops every trial off the whole grid's final front after its first epoch: the least compute
+    a pruner can spend while never stopping a front point."""
+
+    front: frozenset[str]
+
+    def should_stop(self, epoch: int, name: str) -> bool:
+        return epoch == 0 and name not in self.front
+
+
+def replay(order: list[Recorded], pruner: CostAwarePruner | Oracle | None, target: float,
            reference: list[float]) -> tuple[float, set[str]]:
     """Compute spent until the finished trials' hypervolume reaches ``target``, and the names of
     the trials the pruner stopped."""
@@ -67,7 +80,9 @@ def replay(order: list[Recorded], pruner: CostAwarePruner | None, target: float,
         for epoch, top1 in enumerate(trial.curve):
             spent += trial.images * trial.mult_adds
             curve[epoch] = top1
-            if pruner and pruner.should_stop(epoch, top1, costs, peers):
+            stop = (pruner.should_stop(epoch, trial.name) if isinstance(pruner, Oracle)
+                    else pruner and pruner.should_stop(epoch, top1, costs, peers))
+            if stop:
                 stopped.add(trial.name)
                 break
         else:
@@ -97,7 +112,8 @@ def main() -> None:
     print(f"machine: {platform.machine()}; {args.trials_csv} ({len(grid)} trials x "
           f"{len(grid[0].curve)} epochs, hypervolume {full:.3f}, {len(front)} on the front); "
           f"rungs {args.rungs}, margin {args.margin:g}; {args.orders} orders")
-    ratios, plain_costs, pruned_costs, lost, stopped_counts = [], [], [], [], []
+    oracle = Oracle(frozenset(front))
+    ratios, plain_costs, pruned_costs, lost, stopped_counts, bound = [], [], [], [], [], []
     for seed in range(args.orders):
         order = random.Random(seed).sample(grid, len(grid))
         plain, _ = replay(order, None, 0.95 * full, reference)
@@ -105,6 +121,7 @@ def main() -> None:
         plain_costs.append(plain / total)
         pruned_costs.append(pruned / total)
         ratios.append(pruned / plain)
+        bound.append(replay(order, oracle, 0.95 * full, reference)[0] / plain)
         lost.append(len(stopped & front))
         stopped_counts.append(len(stopped))
     print(f"compute to 95 % of the grid's hypervolume, as a fraction of the whole grid's: "
@@ -114,6 +131,9 @@ def main() -> None:
     print(f"trials stopped: median {statistics.median(stopped_counts):g} of {len(grid)}; "
           f"front points stopped: median {statistics.median(lost):g} "
           f"[{min(lost)}-{max(lost)}] of {len(front)}")
+    print(f"bound for a rule that stops no front point (oracle: the front trained, every other "
+          f"trial stopped after epoch 0), oracle / unpruned: median {statistics.median(bound):.3f} "
+          f"[{min(bound):.3f}-{max(bound):.3f}]")
 
 
 if __name__ == "__main__":
