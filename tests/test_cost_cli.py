@@ -118,3 +118,12 @@ def test_unknown_model_config_names_the_group_and_the_options():
     assert result.returncode != 0
     assert result.stderr.splitlines()[0] == "In 'config': Could not find 'model/mobilenet_v9'"
     assert "squeezenet" in result.stderr
+
+
+@pytest.mark.parametrize("group", ["sweep", "baseline"])
+def test_global_configs_set_only_keys_the_config_has(group):
+    """A ``@package _global_`` file sets keys of the whole config: a stray line (a comment that lost
+    its ``#``) would add a key nothing reads, silently."""
+    known = set(load_config()) | {"defaults", "hydra", "sweep"}
+    for path in sorted((CONFIG_DIR / group).glob("*.yaml")):
+        assert set(OmegaConf.load(path)) <= known, path.name
