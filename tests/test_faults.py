@@ -75,7 +75,7 @@ def wait_for(condition, process: subprocess.Popen, timeout: float = 300) -> None
 
 def test_sigterm_during_training_exits_non_zero_and_the_rerun_resumes(tmp_path):
     run_dir = tmp_path / "run"
-    args = [*TINY_TRIAL[:2], "data.batch_size=16", "trainer.max_epochs=10", "latency=none",
+    args = [*TINY_TRIAL[:2], "data.batch_size=16", "trainer.max_epochs=4", "latency=none",
             "logger.mode=offline", f"hydra.run.dir={run_dir}"]
     process = start(tmp_path, *args)
     wait_for(last_checkpoint(run_dir).is_file, process)  # one epoch done, training the next
@@ -85,12 +85,12 @@ def test_sigterm_during_training_exits_non_zero_and_the_rerun_resumes(tmp_path):
     resumed = run_module("mobisweep", *args[:-3], "trainer.max_epochs=2", "latency=none",
                          "logger.mode=offline", f"hydra.run.dir={run_dir}")
     # Another max_epochs is another configuration: refused, not resumed.
-    assert resumed.returncode == 2 and "trainer.max_epochs 10 -> 2" in resumed.stderr
+    assert resumed.returncode == 2 and "trainer.max_epochs 4 -> 2" in resumed.stderr
     finished = run_module("mobisweep", *args)
     assert finished.returncode == 0, finished.stderr[-3000:]
     assert "resuming from" in finished.stdout + finished.stderr
     record = json.loads((run_dir / "result.json").read_text())
-    assert len(record["curves"]) == 10 and record["curves"][0]["epoch"] == 0
+    assert len(record["curves"]) == 4 and record["curves"][0]["epoch"] == 0
 
 
 def test_sigterm_during_latency_marks_the_trial_interrupted_and_the_rerun_trains_it(tmp_path):
@@ -126,8 +126,7 @@ def test_a_reused_run_folder_of_another_configuration_is_refused(tmp_path):
     fresh = run_module("mobisweep", *args, "optimizer.lr=0.05", "fresh=true")
     assert fresh.returncode == 0, fresh.stderr[-3000:]
     assert json.loads((tmp_path / "result.json").read_text())["config"]["lr"] == 0.05
-    same = run_module("mobisweep", *args, "optimizer.lr=0.05")  # the same configuration resumes
-    assert same.returncode == 0, same.stderr[-3000:]
+    # (The same configuration again returns its result: the next test.)
 
 
 def test_a_finished_trial_keeps_no_checkpoint_and_is_not_trained_again(tmp_path):
