@@ -87,6 +87,7 @@ def test_three_workers_share_a_grid_on_postgresql(tmp_path, postgres):
     assert len(ran_on) >= 2  # the grid really was shared
 
 
+@pytest.mark.slow  # the same sharing as on PostgreSQL above, through Optuna's journal storage
 def test_two_workers_share_a_grid_on_a_journal_file(tmp_path):
     storage = f"journal:///{tmp_path / 'journal.log'}"
     workers = [start_worker(tmp_path, storage, "journal", "+sweep=alpha_rho", *TINY,

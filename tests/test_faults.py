@@ -93,6 +93,9 @@ def test_sigterm_during_training_exits_non_zero_and_the_rerun_resumes(tmp_path):
     assert len(record["curves"]) == 4 and record["curves"][0]["epoch"] == 0
 
 
+# A signal mid-trial marks it interrupted in the default suite too (test_distributed's Ctrl-C test);
+# this one sends it during the latency measurement that follows training.
+@pytest.mark.slow
 def test_sigterm_during_latency_marks_the_trial_interrupted_and_the_rerun_trains_it(tmp_path):
     slow_latency = ["latency=eager", "latency.min_runs=5", "latency.max_runs=100000",
                     "latency.max_seconds=12", "latency.target_cv=1e-9"]
