@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import optuna
 import pytest
 from optuna.trial import TrialState
@@ -58,6 +60,13 @@ def test_a_multi_objective_sweep_stops_the_dearer_trial_at_the_rung(tmp_path):
     assert {k for k in cheap.user_attrs if k.startswith("mobisweep:top1@")} == {
         "mobisweep:top1@0", "mobisweep:top1@1"}
     assert "mobisweep:top1@0" in dear.user_attrs and "mobisweep:top1@1" not in dear.user_attrs
+    # ... and in the sweep's record: the stopped trial's one epoch, and its wall time.
+    folder = tmp_path / "sweeps" / "cost_aware"
+    curves = list(csv.DictReader(open(folder / "curves.csv")))
+    assert [(c["epoch"], float(c["val/acc1"])) for c in curves if c["number"] == str(dear.number)
+            ] == [("0", dear.user_attrs["mobisweep:top1@0"])]
+    [row] = [r for r in csv.DictReader(open(folder / "trials.csv")) if r["state"] == "PRUNED"]
+    assert float(row["wall_seconds"]) > 0
 
 
 @pytest.mark.parametrize("objectives, pruner, message", [

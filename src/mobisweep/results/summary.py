@@ -19,6 +19,7 @@ from optuna.trial import FrozenTrial
 from mobisweep import metrics
 from mobisweep.models import point_label
 from mobisweep.pareto import hypervolume, non_dominated_sort
+from mobisweep.sweep.cost_aware import CURVE_ATTR
 from mobisweep.sweep.recorder import ERROR, RESULT_PATH, SKIPPED
 
 # Repeats of one point (the same parameters but the seed) are summarized as mean, sd and n.
@@ -84,10 +85,21 @@ def _row(trial: FrozenTrial) -> TrialRow:
         config = record["config"]
         label = point_label(config)
     note = trial.user_attrs.get(ERROR) or trial.user_attrs.get(SKIPPED) or ""
+    # A trial stopped early leaves no result.json: its top-1 per epoch is in the study, and its
+    # wall time is the study's.
+    curves = record.get("curves") or _reported_curve(trial)
+    wall = record.get("wall_seconds")
+    if wall is None and curves and trial.datetime_start and trial.datetime_complete:
+        wall = (trial.datetime_complete - trial.datetime_start).total_seconds()
     return TrialRow(trial.number, trial.state.name, dict(trial.params),
                     list(trial.values) if trial.values is not None else None, figures, note,
-                    result_path, label=label, config=config, curves=record.get("curves", []),
-                    wall_seconds=record.get("wall_seconds"))
+                    result_path, label=label, config=config, curves=curves, wall_seconds=wall)
+
+
+def _reported_curve(trial: FrozenTrial) -> list[dict[str, float]]:
+    prefix = CURVE_ATTR.format("")
+    epochs = sorted(int(k[len(prefix):]) for k in trial.user_attrs if k.startswith(prefix))
+    return [{"epoch": e, metrics.TOP1.name: trial.user_attrs[CURVE_ATTR.format(e)]} for e in epochs]
 
 
 def mean_sd(values: Sequence[float]) -> tuple[float, float | None, int]:
