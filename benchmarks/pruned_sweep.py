@@ -13,8 +13,8 @@ unpruned twin; rerunning the script resumes either study. Then, from the two stu
 
     .venv/bin/python benchmarks/pruned_sweep.py --name pruning -- data=tiny_imagenet \\
         data.root=../shared/data/tiny-imagenet-200.tar.gz data.classes=20 data.num_classes=20 \\
-        data.base_resolution=32 data.train_subset=null data.val_subset=null latency=none \\
-        optimizer.lr=0.05 scheduler.warmup_epochs=0.5 trainer.max_epochs=6
+        data.base_resolution=56 data.train_subset=null data.val_subset=null latency=none \\
+        optimizer.lr=0.05 scheduler.warmup_epochs=0.5 trainer.max_epochs=5
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ from optuna.trial import FrozenTrial, TrialState
 from mobisweep import metrics
 from mobisweep.pareto import hypervolume, pareto_front
 from mobisweep.results import reference_point
-from mobisweep.results.summary import summarize_study
-from mobisweep.sweep.cost_aware import CURVE_ATTR
+from mobisweep.results.summary import reported_curve, summarize_study
 
 DIRECTIONS = ["maximize", "minimize"]
 
@@ -61,15 +60,11 @@ def load(folder: Path, study: str) -> optuna.Study:
                              storage=f"sqlite:///{folder.resolve()}/{study}/study.db")
 
 
-def epochs(trial: FrozenTrial) -> int:
-    return sum(1 for key in trial.user_attrs if key.startswith(CURVE_ATTR.format("")))
-
-
 def spent(study: optuna.Study, images: int) -> Spent:
     trials = [t for t in study.get_trials() if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
     return Spent(len(trials), sum(t.state == TrialState.PRUNED for t in trials),
                  sum((t.datetime_complete - t.datetime_start).total_seconds() for t in trials),
-                 sum(images * epochs(t) * t.user_attrs[metrics.MULT_ADDS.name] for t in trials))
+                 sum(images * len(reported_curve(t)) * t.user_attrs[metrics.MULT_ADDS.name] for t in trials))
 
 
 def point(trial: FrozenTrial) -> str:

@@ -166,8 +166,8 @@ BASELINE_NAMES = {"mobilenet": ("1.0 MobileNet-224", 8), "googlenet": ("GoogleNe
 
 def recipe(point: Point) -> str:
     """``SGD 0.01, 2 epochs warm-up``: the optimizer setting a baseline trained under."""
-    warmup = point.rows[0].get("config/warmup_epochs")
-    return (f"{point.rows[0].get('config/optimizer', '?')} {point.rows[0].get('config/lr', '?')}"
+    warmup = point.config("warmup_epochs")
+    return (f"{point.config('optimizer') or '?'} {point.config('lr') or '?'}"
             + (f", {float(warmup):g} epoch{'' if float(warmup) == 1 else 's'} warm-up" if warmup else ""))
 
 

@@ -87,7 +87,7 @@ def _row(trial: FrozenTrial) -> TrialRow:
     note = trial.user_attrs.get(ERROR) or trial.user_attrs.get(SKIPPED) or ""
     # A trial stopped early leaves no result.json: its top-1 per epoch is in the study, and its
     # wall time is the study's.
-    curves = record.get("curves") or _reported_curve(trial)
+    curves = record.get("curves") or reported_curve(trial)
     wall = record.get("wall_seconds")
     if wall is None and curves and trial.datetime_start and trial.datetime_complete:
         wall = (trial.datetime_complete - trial.datetime_start).total_seconds()
@@ -96,7 +96,8 @@ def _row(trial: FrozenTrial) -> TrialRow:
                     result_path, label=label, config=config, curves=curves, wall_seconds=wall)
 
 
-def _reported_curve(trial: FrozenTrial) -> list[dict[str, float]]:
+def reported_curve(trial: FrozenTrial) -> list[dict[str, float]]:
+    """Top-1 per epoch as the trial reported it to the study (``mobisweep:top1@<epoch>``)."""
     prefix = CURVE_ATTR.format("")
     epochs = sorted(int(k[len(prefix):]) for k in trial.user_attrs if k.startswith(prefix))
     return [{"epoch": e, metrics.TOP1.name: trial.user_attrs[CURVE_ATTR.format(e)]} for e in epochs]
