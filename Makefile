@@ -52,7 +52,8 @@ paper: install ## the paper's Tables 2 and 4-9 beside mobisweep's counts
 # a target resumes its study and trains only what did not finish. The budgets below are written
 # into every trial's result.json, and the README's budget table is generated from those records.
 TINY_IMAGENET ?= ../shared/data/tiny-imagenet-200.tar.gz
-REFERENCE_SWEEPS := alpha_rho thin_vs_shallow dw_vs_full baselines
+REFERENCE_SWEEPS := alpha_rho thin_vs_shallow dw_vs_full baselines thin_vs_shallow_ladder \
+	dw_vs_full_ladder
 # 50 classes (every 4th wnid, 25,000 training and 2,500 validation images) for the MobileNet
 # family; 20 (10,000 / 1,000) or 10 classes (5,000 / 500) where one network costs 8.6x MobileNet
 # or more.
@@ -73,8 +74,16 @@ REFERENCE_ARGS_dw_vs_full := $(TINY_20) data.rho=0.5 trainer.max_epochs=12 optim
 # AlexNet needs 63 px: 64 px for all. Each network trains under its own recipe (conf/baseline/:
 # VGG16 and AlexNet have no BatchNorm, SqueezeNet learns only under RMSprop); 12 epochs are shared.
 REFERENCE_ARGS_baselines := $(TINY_10) trainer.max_epochs=12
+# The budget ladders: each comparison at several budgets, each a complete schedule, three seeds.
+# 32 px (rho 0.5 of 64) so that 8-64 epochs of both networks on 20 classes take about two hours here
+# (0.75 MobileNet ~9 s an epoch, shallow ~10 s); the full-convolution network (~150 images/s at
+# 32 px) gets 10 classes.
+REFERENCE_ARGS_thin_vs_shallow_ladder := $(TINY_20) data.rho=0.5 $(REFERENCE_RECIPE) \
+	'trainer.max_epochs=choice(8,16,32,64)'
+REFERENCE_ARGS_dw_vs_full_ladder := $(TINY_10) data.rho=0.5 optimizer.lr=0.02 \
+	scheduler.warmup_epochs=1 'trainer.max_epochs=choice(4,8,16)'
 
-reference: $(addprefix reference-,$(REFERENCE_SWEEPS)) ## rerun the four reference sweeps on this CPU into sweeps/reference/
+reference: $(addprefix reference-,$(REFERENCE_SWEEPS)) ## rerun every reference sweep on this CPU into sweeps/reference/
 
 reference-%: reference-run-% ## one reference sweep, e.g. make reference-thin_vs_shallow
 	$(BIN)/python -m mobisweep.reference --plots sweeps/reference

@@ -94,11 +94,13 @@ def parse_search_space(params: Mapping[str, Any], arguments: Sequence[str] = ())
     space = SearchSpace()
     for override in OverridesParser.create().parse_overrides(overrides):
         name = override.get_key_element()
-        space.distributions.pop(name, None)
-        space.fixed.pop(name, None)
+        # A command-line value replaces the written one where it stands: a grid keeps the order
+        # its sweep config wrote (a budget ladder runs its smallest budget first).
         if not override.is_sweep_override():
+            space.distributions.pop(name, None)
             space.fixed[name] = override.get_value_element_as_str()
         else:
+            space.fixed.pop(name, None)
             space.distributions[name] = _distribution(name, override)
     return space
 
