@@ -60,7 +60,7 @@ def test_a_second_run_reads_only_the_cache(from_archive, cache, monkeypatch):
                         lambda *a, **k: pytest.fail("the archive was read again"))
     started = time.perf_counter()
     (again_x, _), (again_val, _) = module(ARCHIVE, cache).load()
-    assert time.perf_counter() - started < min(2.0, first)
+    assert time.perf_counter() - started < first  # measured here: faster than decoding the archive
     assert torch.equal(again_x, train_x) and torch.equal(again_val, val_x)
     assert sorted(p.name for p in next(cache.iterdir()).glob("*.npz")) == \
         [f"{w}.npz" for w in CLASSES]
