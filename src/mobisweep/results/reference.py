@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from mobisweep import metrics
 from mobisweep.paper import PAPER_ROWS, PaperRow
+from mobisweep.results.ladder import COMPARISONS, ladder_table
 from mobisweep.results.reference_data import (
     Point,
     Steps,
+    alpha_depth,
     levelled_off,
     paired_difference,
     points,
@@ -116,14 +119,8 @@ def _difference_text(mean: float, sd: float | None, n: int) -> str:
             else f"{100 * mean:+.2f} ± {100 * sd:.2f} points (mean ± sd over n={n} seeds)")
 
 
-def _alpha_depth(point: Point) -> tuple[float, int]:
-    if "model" in point.params:  # thin_vs_shallow names the paper's two models
-        return {"mobilenet_075": (0.75, 5), "mobilenet_shallow": (1.0, 0)}[point.params["model"]]
-    return float(point.params["model.alpha"]), int(float(point.params["model.depth"]))
-
-
 def thin_vs_shallow(rows: list[dict[str, str]]) -> list[str]:
-    by = {_alpha_depth(p): p for p in points(rows)}
+    by = {alpha_depth(p): p for p in points(rows)}
     thin, shallow = by[(0.75, 5)], by[(1.0, 0)]
     lines = ["| model | α | depth | paper top-1 | paper mult-adds | top-1 here | mult-adds here | "
              "params here |", "|---|---|---|---|---|---|---|---|"]
@@ -199,7 +196,8 @@ def baselines(rows: list[dict[str, str]]) -> list[str]:
 
 SECTIONS: dict[str, Callable[..., list[str]]] = {
     "alpha_rho": alpha_rho, "thin_vs_shallow": thin_vs_shallow, "dw_vs_full": dw_vs_full,
-    "baselines": baselines}
+    "baselines": baselines,
+    **{name: partial(ladder_table, name) for name in COMPARISONS}}
 BUDGET_KEYS = ("data", "num_classes", "train_images", "val_images", "resolution", "max_epochs",
                "batch_size", "optimizer", "lr", "scheduler")
 

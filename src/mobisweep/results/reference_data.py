@@ -66,6 +66,13 @@ class Point:
         return self.rows[0].get(f"config/{key}", "")
 
 
+def alpha_depth(point: Point) -> tuple[float, int]:
+    """A MobileNet point's width multiplier and depth, whether the sweep chose a model config."""
+    if "model" in point.params:  # thin_vs_shallow names the paper's two models
+        return {"mobilenet_075": (0.75, 5), "mobilenet_shallow": (1.0, 0)}[point.params["model"]]
+    return float(point.params["model.alpha"]), int(float(point.params["model.depth"]))
+
+
 def read_trials(path: Path) -> list[dict[str, str]]:
     with path.open() as stream:
         return [row for row in csv.DictReader(stream) if row["state"] == "COMPLETE"]

@@ -16,9 +16,11 @@ from pathlib import Path
 from mobisweep import metrics
 from mobisweep.paper import PaperRow
 from mobisweep.pareto import pareto_front
-from mobisweep.results.reference import ALPHAS, BASELINE_NAMES, SECTIONS, _alpha_depth, _px, paper_row
+from mobisweep.results.reference import ALPHAS, BASELINE_NAMES, SECTIONS, _px, paper_row
 from mobisweep.results.label_placement import place_labels
-from mobisweep.results.reference_data import Point, points, read_experiment
+from mobisweep.results.ladder import COMPARISONS
+from mobisweep.results.ladder_plots import draw_gap_vs_budget
+from mobisweep.results.reference_data import Point, alpha_depth, points, read_experiment
 from mobisweep.results.summary import mean_sd
 
 
@@ -44,9 +46,9 @@ EXPERIMENTS = {
          *((7, f"1.0 MobileNet-{px}", f"1.0-{px}") for px in (192, 160, 128)))),
     "thin_vs_shallow": Experiment(
         "thinner vs shallower at about the same cost (paper: Table 5)",
-        lambda p: _alpha_depth(p) == (0.75, 5),
+        lambda p: alpha_depth(p) == (0.75, 5),
         lambda p: {(0.75, 5): "0.75 MobileNet", (1.0, 0): "Shallow MobileNet"}.get(
-            _alpha_depth(p), f"α {_alpha_depth(p)[0]:g}, depth {_alpha_depth(p)[1]}"),
+            alpha_depth(p), f"α {alpha_depth(p)[0]:g}, depth {alpha_depth(p)[1]}"),
         ((5, "0.75 MobileNet", "0.75 MobileNet"), (5, "Shallow MobileNet", "Shallow MobileNet"))),
     "dw_vs_full": Experiment(
         "depthwise separable vs full convolutions (paper: Table 4)",
@@ -212,6 +214,10 @@ def draw_all(folder: Path) -> list[Path]:
         if experiment is None:
             continue
         rows, curves = experiment
+        if name in COMPARISONS:  # a ladder: the gap at each budget
+            drawn = draw_gap_vs_budget(name, rows, folder / name)
+            written += [drawn] if drawn else []
+            continue
         drawn = draw_vs_paper(name, rows, folder / name)
         if drawn:
             written.append(drawn)
