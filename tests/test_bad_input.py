@@ -10,6 +10,8 @@ from __future__ import annotations
 import gzip
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import optuna
@@ -25,9 +27,9 @@ from .conftest import REPO, TINY_TRIAL, run_module
 
 # (row, overrides, the message on stderr, exit code). {tmp} is the test's temporary folder.
 CASES = [
-    ("alpha", ["model.alpha=0"], "model.alpha=0: the width multiplier must be a number > 0", 2),
+    ("alpha", ["model.alpha=0"], "model.alpha=0: the width multiplier must be a finite number > 0", 2),
     ("alpha in a grid", ["model.alpha=choice(1.0,-0.5)"],
-     "model.alpha=-0.5: the width multiplier must be a number > 0", 2),
+     "model.alpha=-0.5: the width multiplier must be a finite number > 0", 2),
     ("rho", ["data.rho=0"], "data.rho=0: the resolution multiplier must be a number > 0", 2),
     ("rho too small", ["data.rho=choice(1.0,0.5)"],
      "data.resolution=28: mobilenet_v1-1.0 needs at least 32 px", 2),
@@ -68,6 +70,12 @@ CASES = [
     ("latency runs", ["latency.min_runs=0"], "latency.min_runs=0: must be an integer >= 1", 2),
     ("study name", ["study_name='a/b'"],
      "study_name='a/b': must be a non-empty name without / \\ or control characters", 2),
+    ("resolution beyond memory", ["data.resolution=100000"],
+     "data.resolution=100000: a training step needs about", 2),
+    ("width beyond memory", ["model.alpha=1e9"],
+     "model.alpha=1000000000.0: the model's weights alone need", 2),
+    ("batch beyond memory", ["data.batch_size=100000000"],
+     "data.batch_size=100000000: a training step needs about", 2),
     ("missing data set", ["data=folder", "data.root={tmp}/nowhere", "data.num_classes=10"],
      "no train or val folder there", 2),
     ("corrupt data set", ["data=fashion_mnist", "data.root={tmp}/fmnist", "data.train_subset=300"],
@@ -164,3 +172,29 @@ def test_the_readme_table_lists_every_refusal():
     readme = (REPO / "README.md").read_text()
     for row, _, message, _ in CASES:
         assert message in readme.replace("\\|", "|"), row
+
+
+def imported_by(*args: str) -> tuple[list[str], set[str]]:
+    """Run ``python -X importtime -m mobisweep args``: what it wrote on stderr and the top-level
+    packages it
+    imported (what a refusal costs does not depend on the machine's speed, what it imports does)."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "mobisweep", *args],
+                            capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    lines = result.stderr.splitlines()
+    modules = {line.split("|")[-1].strip().split(".")[0] for line in lines
+               if line.startswith("import time:")}
+    return [line for line in lines if not line.startswith("import time:")], modules
+
+
+def test_a_refused_value_imports_neither_torch_nor_lightning():
+    said, modules = imported_by("trainer.max_epochs=0")
+    assert said == ["mobisweep: error: trainer.max_epochs=0: must be an integer >= 1"]
+    assert "hydra" in modules and not modules & {"torch", "lightning", "optuna", "wandb"}
+
+
+def test_a_size_beyond_memory_is_refused_from_shapes_without_lightning():
+    said, modules = imported_by("data.resolution=100000")
+    assert len(said) == 1 and said[0].startswith(
+        "mobisweep: error: data.resolution=100000: a training step needs about")
+    assert "torch" in modules and not modules & {"lightning", "wandb"}

@@ -90,8 +90,8 @@ def test_a_baseline_needs_one_yaml_file_and_no_code(tmp_path):
 
 
 @pytest.mark.parametrize("override, message", [
-    ("model.alpha=0", "model.alpha=0: the width multiplier must be a number > 0"),
-    ("model.alpha=-0.5", "model.alpha=-0.5: the width multiplier must be a number > 0"),
+    ("model.alpha=0", "model.alpha=0: the width multiplier must be a finite number > 0"),
+    ("model.alpha=-0.5", "model.alpha=-0.5: the width multiplier must be a finite number > 0"),
     ("model.depth=6", "model.depth=6: must be an integer in 0..5"),
     ("model.block=dense", "model.block='dense': must be one of separable, full"),
     ("data.resolution=16", "data.resolution=16: mobilenet_v1-1.0 needs at least 32 px"),

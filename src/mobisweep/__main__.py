@@ -12,8 +12,8 @@ from omegaconf import DictConfig
 
 from mobisweep.cli import config_errors_exit
 from mobisweep.config import CONFIG_DIR
-from mobisweep.run import run
 from mobisweep.signals import Terminated, raise_on_sigterm
+from mobisweep.validate import validate_config
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
@@ -21,6 +21,13 @@ def app(cfg: DictConfig) -> float | list[float]:
     # In a sweep the sweeper records a refused trial as failed and goes on; alone, it exits 2.
     single = HydraConfig.get().mode == RunMode.RUN
     with config_errors_exit() if single else contextlib.nullcontext():
+        # Checked before the training stack is imported: a refusal costs a second, not five.
+        validate_config(cfg)
+        from mobisweep.trial import preflight
+
+        preflight(cfg)  # sizes from the model's shapes: torch, but not yet Lightning
+        from mobisweep.run import run
+
         return run(cfg)
 
 

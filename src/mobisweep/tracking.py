@@ -20,10 +20,9 @@ from hydra.utils import instantiate
 from lightning.pytorch.loggers import Logger, WandbLogger
 from omegaconf import DictConfig
 
-from mobisweep.errors import ConfigError
+from mobisweep.settings import check_mode
 
 log = logging.getLogger(__name__)
-WANDB_MODES = ("auto", "online", "offline", "disabled")
 
 
 class MobisweepWandbLogger(WandbLogger):
@@ -43,12 +42,6 @@ def has_wandb_key() -> bool:
         return netrc.netrc().authenticators("api.wandb.ai") is not None
     except (FileNotFoundError, netrc.NetrcParseError):
         return False
-
-
-def check_mode(mode: object) -> None:
-    """``logger.mode`` is one of ``WANDB_MODES``."""
-    if mode not in WANDB_MODES:
-        raise ConfigError("logger.mode", mode, f"must be one of {', '.join(WANDB_MODES)}")
 
 
 def wandb_mode(requested: str) -> str:

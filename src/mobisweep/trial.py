@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import lightning.pytorch as pl
+import torch
 from omegaconf import DictConfig, OmegaConf
 from rich.table import Table
 from torch import nn
@@ -20,6 +20,7 @@ from mobisweep import metrics
 from mobisweep.cost import Cost, count_cost
 from mobisweep.errors import ConfigError
 from mobisweep.files import write_json
+from mobisweep.memory import check_training_fits, check_weights_fit
 from mobisweep.models import build_model, model_label
 from mobisweep.validate import validate_config, validate_resolution
 
@@ -48,24 +49,54 @@ class Trial:
         return name if number is None else f"trial{number}-{name}"
 
 
-def assemble(cfg: DictConfig) -> Trial:
-    """Refuse what the config alone can refuse, then build the model under the trial's seed and
-    count its mult-adds and parameters at ``data.resolution``."""
+def preflight(cfg: DictConfig) -> Cost:
+    """Everything a trial can refuse before it trains, from the config and the model's shapes alone
+    (no Lightning, no real tensor): values, the model, its cost, and a training step's memory."""
     validate_config(cfg)
-    pl.seed_everything(cfg.seed, workers=True, verbose=False)
-    model, cost = build_and_count(cfg)
+    cost = count_shapes(cfg)
+    check_training_fits(cost.params_all, cost.activations, cfg.data.batch_size, cost.resolution,
+                        element_bytes=2 if "16" in str(cfg.trainer.get("precision")) else 4,
+                        **training_memory(cfg))
+    return cost
+
+
+def assemble(cfg: DictConfig) -> Trial:
+    """Refuse what can be refused (``preflight``), then build the model under the trial's seed."""
+    cost = preflight(cfg)
+    # Lightning only where a trial trains: the cost command and the pre-flight never import it.
+    from lightning.pytorch import seed_everything
+
+    seed_everything(cfg.seed, workers=True, verbose=False)
+    model = build_model(cfg.model, cost.resolution)
     return Trial(cfg, model, cost, model_label(cfg.model))
 
 
-def build_and_count(cfg: DictConfig) -> tuple[nn.Module, Cost]:
-    """``cfg.model`` built for ``cfg.data.resolution`` (checked here, once), and its cost there.
-    Also for configs that train nothing (``conf/measure.yaml``)."""
+def training_memory(cfg: DictConfig) -> dict[str, Any]:
+    """What a trial trains in: a GPU's memory where the trainer asks for one, else this machine's."""
+    if str(cfg.trainer.get("accelerator")) in ("gpu", "cuda") and torch.cuda.is_available():
+        return {"limit": torch.cuda.get_device_properties(0).total_memory, "where": "GPU memory"}
+    return {}
+
+
+def count_shapes(cfg: DictConfig) -> Cost:
+    """``cfg.model``'s cost at ``cfg.data.resolution`` (checked here), counted on the meta device:
+    nothing is computed or allocated, and a model too large for this machine is refused."""
     resolution = validate_resolution(cfg.data)
-    model = build_model(cfg.model, resolution)
+    with torch.device("meta"):
+        shapes = build_model(cfg.model, resolution)
     try:
-        return model, count_cost(model, resolution)
+        cost = count_cost(shapes, resolution)
     except ConfigError as error:
         raise error.within("data") from None
+    check_weights_fit("model", model_label(cfg.model), cost.params_all)
+    return cost
+
+
+def build_and_count(cfg: DictConfig) -> tuple[nn.Module, Cost]:
+    """``cfg.model`` built for ``cfg.data.resolution``, and its cost there. Also for configs that
+    train nothing (``conf/measure.yaml``)."""
+    cost = count_shapes(cfg)
+    return build_model(cfg.model, cost.resolution), cost
 
 
 def result_file(output_dir: Path) -> Path:

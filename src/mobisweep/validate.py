@@ -7,9 +7,8 @@ import math
 from omegaconf import DictConfig, OmegaConf
 
 from mobisweep.errors import ConfigError, is_integer, is_number
-from mobisweep.latency import check_settings
 from mobisweep.metrics import DEPLOY_PREFIX, OBJECTIVES, TOP1, is_latency
-from mobisweep.tracking import check_mode
+from mobisweep.settings import check_mode, check_settings
 
 # (field, lowest, highest or None, whether the lowest is allowed); checked where the config has the
 # field. NaN and infinity are refused everywhere.

@@ -45,6 +45,9 @@ class Cost:
     params_all: int
     mult_adds_by_type: dict[str, int] = field(default_factory=dict)
     params_by_type: dict[str, int] = field(default_factory=dict)
+    # Elements of every leaf module's output for one image: what a training step keeps for its
+    # backward pass, per image (``mobisweep.memory`` estimates a step's memory from it).
+    activations: int = 0
 
     @property
     def mult_adds_M(self) -> float:  # noqa: N802 - the paper's unit
@@ -82,7 +85,9 @@ def count_cost(model: nn.Module, resolution: int, in_channels: int = 3) -> Cost:
     """Count ``model``'s mult-adds and parameters on one ``resolution``-square input.
 
     Runs one forward pass (batch 1, eval mode, no grad) on the model's own device and restores its
-    train/eval mode afterwards. An input the model cannot run on raises ``ConfigError("resolution")``.
+    train/eval mode afterwards. A model on the ``meta`` device is counted without computing or
+    allocating anything: shapes are all counting needs. An input the model cannot run on raises
+    ``ConfigError("resolution")``.
     """
     reference = next(model.parameters(), None)
     x = torch.zeros(1, in_channels, resolution, resolution,
@@ -90,9 +95,18 @@ def count_cost(model: nn.Module, resolution: int, in_channels: int = 3) -> Cost:
                     dtype=reference.dtype if reference is not None else torch.float32)
     by_type: Counter[str] = Counter()
 
+    activations = 0
+
     def record(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
         by_type[layer_type(module)] += _layer_mult_adds(module, inputs, output)
 
+    def keep(module: nn.Module, inputs: tuple[Tensor, ...], output: object) -> None:
+        nonlocal activations
+        if isinstance(output, Tensor):
+            activations += output.numel()
+
+    leaves = [m for m in model.modules() if not any(True for _ in m.children())]
+    handles = [m.register_forward_hook(keep) for m in leaves]
     was_training = model.training
     model.eval()
     try:
@@ -106,6 +120,8 @@ def count_cost(model: nn.Module, resolution: int, in_channels: int = 3) -> Cost:
                                   f"the model cannot run on this input size ({first_line})") from error
     finally:
         model.train(was_training)
+        for handle in handles:
+            handle.remove()
 
     # The FLOP counter sees every matrix product, the hooks only module calls; what the counter
     # sees beyond the typed modules (attention, functional matmuls) is "other".
@@ -125,4 +141,5 @@ def count_cost(model: nn.Module, resolution: int, in_channels: int = 3) -> Cost:
         params_all=sum(p.numel() for p in model.parameters()),
         mult_adds_by_type={k: by_type.get(k, 0) for k in LAYER_TYPES},
         params_by_type={k: params_by_type.get(k, 0) for k in LAYER_TYPES},
+        activations=activations,
     )

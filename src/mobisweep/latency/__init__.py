@@ -1,10 +1,7 @@
 """Measured inference latency (see ``measure``) and where it goes per layer type (``breakdown``)."""
 
 from mobisweep.latency.measure import (
-    BACKENDS,
-    DEVICES,
     Latency,
-    check_settings,
     measure_configured,
     measure_latencies,
     measure_latency,
@@ -12,6 +9,7 @@ from mobisweep.latency.measure import (
     summarize,
     torch_threads,
 )
+from mobisweep.settings import BACKENDS, DEVICES, check_settings
 
 __all__ = ["BACKENDS", "DEVICES", "Latency", "check_settings", "measure_configured",
            "measure_latencies", "measure_latency", "median_of_medians", "summarize", "torch_threads"]

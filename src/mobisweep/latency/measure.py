@@ -27,11 +27,10 @@ import torch
 from filelock import FileLock
 from torch import nn
 
-from mobisweep.errors import ConfigError, is_integer
+from mobisweep.errors import ConfigError
 from mobisweep.metrics import DEPLOY_PREFIX, LATENCY_PREFIX
+from mobisweep.settings import check_settings
 
-BACKENDS = ("eager", "channels_last", "onnxruntime")
-DEVICES = ("cpu", "cuda")
 DEFAULT_LOCK = Path("/tmp/mobisweep-latency.lock")
 
 
@@ -129,19 +128,6 @@ def summarize(samples_ms: list[float]) -> dict[str, float]:
     mean = float(values.mean())
     return {"median_ms": float(median), "p90_ms": float(p90), "mean_ms": mean,
             "iqr_ms": float(q75 - q25), "cv": float(values.std(ddof=1) / mean)}
-
-
-def check_settings(backend: str, device: str, batch_size: int, threads: int | None) -> None:
-    if backend not in BACKENDS:
-        raise ConfigError("latency.backend", backend, f"must be one of {', '.join(BACKENDS)}")
-    if device not in DEVICES:
-        raise ConfigError("latency.device", device, f"must be one of {', '.join(DEVICES)}")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("latency.device", device, "no CUDA device is available here")
-    if not is_integer(batch_size) or batch_size < 1:
-        raise ConfigError("latency.batch_size", batch_size, "must be a positive integer")
-    if threads is not None and (not is_integer(threads) or threads < 1):
-        raise ConfigError("latency.threads", threads, "must be a positive integer or null")
 
 
 def measure_latency(

@@ -17,12 +17,14 @@ Every convolution is followed by BatchNorm and ReLU, as in the paper.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 from torch import Tensor, nn
 
 from mobisweep.errors import ConfigError, is_integer, is_number
+from mobisweep.memory import check_weights_fit
 from mobisweep.models.registry import register_model
 
 Block = Literal["separable", "full"]
@@ -110,9 +112,17 @@ class MobileNetV1(nn.Module):
                       dropout=dropout, channel_divisor=channel_divisor, min_channels=min_channels)
         self.alpha, self.depth, self.block = float(alpha), int(depth), block
 
+        specs = layer_specs(depth)
+        widths = [make_divisible(alpha * spec.out_channels, channel_divisor, min_channels)
+                  for spec in specs]
+        # Weights counted from the table before a layer is built: an absurd width is refused here.
+        fan_in = [in_channels, *widths[:-1]]
+        check_weights_fit("alpha", alpha, sum(
+            9 * i * o if spec.kind == "conv" or block == "full" else 9 * i + i * o
+            for spec, i, o in zip(specs, fan_in, widths)) + widths[-1] * num_classes)
         layers: list[nn.Module] = []
         channels = in_channels
-        for spec in layer_specs(depth):
+        for spec in specs:
             out = make_divisible(alpha * spec.out_channels, channel_divisor, min_channels)
             if spec.kind == "conv" or block == "full":
                 layers.append(conv_bn_relu(channels, out, 3, spec.stride))
@@ -127,6 +137,8 @@ class MobileNetV1(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        if self.classifier.weight.is_meta:  # built for its shapes only (a cost count): no values
+            return
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
@@ -160,8 +172,8 @@ def layer_specs(depth: int = PAPER_DEPTH) -> list[LayerSpec]:
 def validate_args(*, alpha: float, depth: int, block: str, num_classes: int, dropout: float,
                   channel_divisor: int, min_channels: int) -> None:
     """Refuse bad arguments before a single layer is built."""
-    if not is_number(alpha) or not alpha > 0:
-        raise ConfigError("alpha", alpha, "the width multiplier must be a number > 0")
+    if not is_number(alpha) or not alpha > 0 or not math.isfinite(alpha):
+        raise ConfigError("alpha", alpha, "the width multiplier must be a finite number > 0")
     if not is_integer(depth) or not 0 <= depth <= PAPER_DEPTH:
         raise ConfigError("depth", depth,
                           f"must be an integer in 0..{PAPER_DEPTH} (repeated 14x14x512 layers kept)")

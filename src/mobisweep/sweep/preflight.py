@@ -17,7 +17,7 @@ from mobisweep.latency import measure_latencies
 from mobisweep.sweep.cost_aware import CostAwarePruner
 from mobisweep.sweep.space import SearchSpace
 from mobisweep.sweep.study import point_key
-from mobisweep.trial import assemble
+from mobisweep.trial import assemble, preflight
 
 MAX_CHECKED_POINTS = 256  # larger grids: the first 256 points are checked up front
 # Data settings that do not change what is read from disk: each data set is read once.
@@ -80,7 +80,7 @@ class PointCosts:
         read: set[str] = set()
         for point in points[:MAX_CHECKED_POINTS]:
             cfg = self.compose([*self.space.overrides(point), "trial_number=0"])
-            self.costs[point_key(point)] = assemble(cfg).cost.metrics()
+            self.costs[point_key(point)] = preflight(cfg).metrics()  # shapes only: no weights
             datamodule = instantiate_node(cfg.data)  # every point's data settings
             data = str(sorted((k, str(v)) for k, v in cfg.data.items() if k not in NOT_READ))
             if data not in read and hasattr(datamodule, "check"):
@@ -98,5 +98,5 @@ class PointCosts:
             self.costs[key] = trial.cost.metrics()
             self.latencies[key] = measure_latencies(trial.model, cfg)
         if key not in self.costs:
-            self.costs[key] = assemble(cfg).cost.metrics()
+            self.costs[key] = preflight(cfg).metrics()
         return {**self.costs[key], **(self.latencies.get(key, {}) if latency else {})}
