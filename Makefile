@@ -57,8 +57,8 @@ REFERENCE_SWEEPS := alpha_rho thin_vs_shallow dw_vs_full baselines thin_vs_shall
 # 50 classes (every 4th wnid, 25,000 training and 2,500 validation images) for the MobileNet
 # family; 20 (10,000 / 1,000) or 10 classes (5,000 / 500) where one network costs 8.6x MobileNet
 # or more.
-TINY_50 := data.classes=50 data.num_classes=50
-TINY_10 := data.classes=10 data.num_classes=10
+TINY_50 := data.classes=50
+TINY_10 := data.classes=10
 REFERENCE_DATA := data=tiny_imagenet data.root=$(TINY_IMAGENET) data.train_subset=null \
 	data.val_subset=null latency=none
 # MobileNet's recipe: SGD with momentum, cosine decay after half an epoch of warm-up (at lr 0.1
@@ -68,7 +68,7 @@ REFERENCE_ARGS_alpha_rho := $(TINY_50) $(REFERENCE_RECIPE) trainer.max_epochs=5
 REFERENCE_ARGS_thin_vs_shallow := $(TINY_50) $(REFERENCE_RECIPE) trainer.max_epochs=4
 # 20 classes at 32 px (rho 0.5 of 64): the full-convolution network trains at ~160 images/s here.
 # At lr 0.05 with half an epoch of warm-up one of its seeds stalled at 15 %: lr 0.02, 1 epoch.
-TINY_20 := data.classes=20 data.num_classes=20
+TINY_20 := data.classes=20
 REFERENCE_ARGS_dw_vs_full := $(TINY_20) data.rho=0.5 trainer.max_epochs=12 optimizer.lr=0.02 \
 	scheduler.warmup_epochs=1
 # AlexNet needs 63 px: 64 px for all. Each network trains under its own recipe (conf/baseline/:

@@ -3,6 +3,7 @@ Chromium, the PNGs, and the notebook executed end to end."""
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import nbclient
@@ -65,10 +67,36 @@ def test_report_files(study_dir):
     assert '"width":1400' not in html and "100%" in html  # as wide as the window
 
 
+def test_a_panel_with_nothing_measured_is_left_out_and_said(study_dir, tmp_path):
+    """The same study as if run with latency=none: two panels drawn, the latency one named as not
+    drawn, and no PNG for it (no blank axes)."""
+    summary, _ = open_summary(str(study_dir))
+    unmeasured = replace(summary, rows=[
+        replace(row, figures={k: v for k, v in row.figures.items() if not k.startswith("latency")})
+        for row in summary.rows])
+    paths = write_report(unmeasured, tmp_path)
+    assert {p.name for p in paths} == {"report.html", "top1_vs_mult_adds.png", "top1_vs_params.png"}
+    html = (tmp_path / "report.html").read_text()
+    assert "Not drawn, nothing measured in this study: top-1 vs measured latency" in html
+    assert '"xaxis2"' in html and '"xaxis3"' not in html  # two panels, side by side
+
+
 def test_report_command(study_dir):
     result = run_module("mobisweep.report", str(study_dir))
     assert result.returncode == 0, result.stderr[-2000:]
     assert str(study_dir / "report.html") in result.stdout
+
+
+def test_export_writes_the_record_alone(study_dir, tmp_path):
+    """``--export DIR``: trials.csv and curves.csv of what has run, nothing else, the study untouched
+    (what a running reference sweep commits part by part)."""
+    before = digest(study_dir)
+    result = run_module("mobisweep.report", str(study_dir), "--export", str(tmp_path / "part"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path / "part").iterdir()) == ["curves.csv", "trials.csv"]
+    rows = list(csv.DictReader((tmp_path / "part" / "trials.csv").open()))
+    assert len(rows) == 4 and {r["state"] for r in rows} == {"COMPLETE"}
+    assert digest(study_dir) == before
 
 
 def digest(folder: Path) -> dict[str, bytes]:

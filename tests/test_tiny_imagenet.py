@@ -136,6 +136,15 @@ def test_crops_and_downsampling_happen_on_the_batch(from_archive, cache):
     assert train.shape == val.shape and not torch.equal(train, val)
 
 
+def test_the_class_count_follows_the_selection(compose):
+    """``data.classes=10`` alone is enough; a count set beside it must still agree (see above)."""
+    assert compose(["data=tiny_imagenet", "data.classes=10"]).data.num_classes == 10
+    assert compose(["data=tiny_imagenet", f"data.classes=[{','.join(CLASSES)}]"]
+                   ).data.num_classes == 3
+    assert compose(["data=tiny_imagenet", "data.classes=10", "data.num_classes=20"]
+                   ).data.num_classes == 20  # explicit: the data module refuses the mismatch
+
+
 def test_composed_config_matches_the_paper_resolutions(compose):
     cfg = compose(["data=tiny_imagenet"])
     assert cfg.data.resolution == 64 and cfg.data.num_classes == 200

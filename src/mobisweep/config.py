@@ -11,7 +11,7 @@ from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from mobisweep.errors import ConfigError
 
@@ -30,9 +30,21 @@ def resolution_from_rho(rho: float, base_resolution: int) -> int:
     return round(float(rho) * int(base_resolution))
 
 
+def class_count(classes: Any, every: int) -> Any:
+    """How many classes ``data.classes`` selects: all ``every`` (null), ``n``, or a list's length,
+    so that ``data.classes=10`` alone sets ``data.num_classes``. Anything else is passed on for the
+    data module to refuse by name."""
+    if classes is None:
+        return every
+    if isinstance(classes, (list, ListConfig)):
+        return len(classes)
+    return classes
+
+
 def register_resolvers() -> None:
     """Register the resolvers the configs use; safe to call more than once."""
     OmegaConf.register_new_resolver("resolution", resolution_from_rho, replace=True)
+    OmegaConf.register_new_resolver("class_count", class_count, replace=True)
 
 
 register_resolvers()

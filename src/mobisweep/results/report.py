@@ -10,6 +10,7 @@ paper's on the same relative axes (``vs_paper.png``).
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 
 from mobisweep import metrics
@@ -45,12 +46,20 @@ def plotly_report(summary: SweepSummary, panels: list[PanelData], paper: VsPaper
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    titles = [data.panel.title for data in panels]
-    titles.append(f"beside the paper: {paper.title}" if paper else "")
-    figure = make_subplots(rows=2, cols=2, subplot_titles=titles, horizontal_spacing=0.09,
-                           vertical_spacing=0.16)
-    for i, data in enumerate(panels):
-        row, col = divmod(i, 2)
+    # Only panels with something measured are drawn (a sweep with latency=none has no latency
+    # panel); what is left out is said under the heading.
+    drawn = [data for data in panels if data.markers]
+    missing = [data for data in panels if not data.markers]
+    slots = len(drawn) + (1 if paper else 0)
+    cols = 1 if slots <= 1 else 2
+    rows = max(1, math.ceil(slots / cols))
+    titles = [data.panel.title for data in drawn]
+    titles += [f"beside the paper: {paper.title}"] if paper else []
+    figure = make_subplots(rows=rows, cols=cols, subplot_titles=titles or None,
+                           horizontal_spacing=0.09, vertical_spacing=0.16 if rows > 1 else 0.1)
+    noisy_shown = False
+    for i, data in enumerate(drawn):
+        row, col = divmod(i, cols)
         for noisy in (False, True):
             markers = [m for m in data.markers if m.noisy == noisy]
             if not markers:
@@ -61,11 +70,12 @@ def plotly_report(summary: SweepSummary, panels: list[PanelData], paper: VsPaper
                 error_x={"type": "data", "array": [m.x_err for m in markers], "visible": noisy},
                 text=[m.label for m in markers], mode="markers", legendgroup="noisy" if noisy
                 else "trials", name="noisy latency (IQR; off the front)" if noisy
-                else data.series_name, showlegend=i == 0 or (noisy and i == 2),
+                else data.series_name, showlegend=i == 0 if not noisy else not noisy_shown,
                 marker={"color": TRIALS, "size": 9,
                         "symbol": "circle-open" if noisy else "circle"},
                 hovertemplate="%{text}<br>top-1 %{y:.2f} %<br>%{x:.4g}<extra></extra>"),
                 row=row + 1, col=col + 1)
+            noisy_shown = noisy_shown or noisy
         figure.add_trace(go.Scatter(
             x=[m.x for m in data.front], y=[m.top1 for m in data.front], mode="lines+markers+text",
             text=[m.label for m in data.front],
@@ -76,28 +86,26 @@ def plotly_report(summary: SweepSummary, panels: list[PanelData], paper: VsPaper
             hoverinfo="skip"), row=row + 1, col=col + 1)
         _axis(figure, [m.x for m in data.markers], data.panel.log_x, data.panel.x_title,
               row + 1, col + 1)
-        if not data.markers:  # e.g. a sweep with latency=none
-            figure.add_annotation(text=f"no {data.panel.x.label} measured in this study",
-                                  showarrow=False, xref="x domain", yref="y domain", x=0.5,
-                                  y=0.5, row=row + 1, col=col + 1)  # plotly maps it to the panel
         figure.update_yaxes(title_text=Y_TITLE, row=row + 1, col=col + 1)
     if paper:
+        prow, pcol = (v + 1 for v in divmod(len(drawn), cols))
         figure.add_trace(go.Scatter(
             x=[o[0] for o in paper.ours], y=[o[1] for o in paper.ours], mode="markers",
             text=[paper.label(o[3]) for o in paper.ours], marker={"color": TRIALS, "size": 9},
             error_y={"type": "data", "array": [o[2] for o in paper.ours]}, legendgroup="trials",
             showlegend=False, hovertemplate="%{text}<br>%{y:.3f}<br>%{x:.3g}×<extra></extra>"),
-            row=2, col=2)
+            row=prow, col=pcol)
         figure.add_trace(go.Scatter(
             x=[t[0] for t in paper.theirs], y=[t[1] for t in paper.theirs], mode="markers",
             text=[t[2] for t in paper.theirs], marker={"symbol": "diamond", "size": 9,
                                                       "color": PAPER},
             name="the paper (ImageNet, 224 px)",
-            hovertemplate="%{text}<br>%{y:.3f}<br>%{x:.3g}×<extra></extra>"), row=2, col=2)
+            hovertemplate="%{text}<br>%{y:.3f}<br>%{x:.3g}×<extra></extra>"), row=prow, col=pcol)
         xs = [o[0] for o in paper.ours] + [t[0] for t in paper.theirs]
-        _axis(figure, xs, True, "mult-adds relative to the reference network (log)", 2, 2)
-        figure.update_yaxes(title_text=f"top-1 relative to {paper.reference_label}", row=2, col=2)
-    figure.update_layout(height=950, autosize=True,
+        _axis(figure, xs, True, "mult-adds relative to the reference network (log)", prow, pcol)
+        figure.update_yaxes(title_text=f"top-1 relative to {paper.reference_label}", row=prow,
+                            col=pcol)
+    figure.update_layout(height=475 * rows, autosize=True,
                          legend={"orientation": "h", "y": -0.08, "x": 0},
                          margin={"l": 60, "r": 30, "t": 40, "b": 60})
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +113,11 @@ def plotly_report(summary: SweepSummary, panels: list[PanelData], paper: VsPaper
                           config={"responsive": True})
     heading = (f'<h1 style="font-family:sans-serif;font-size:20px">'
                f"{html.escape(title_of(summary))}</h1>")
+    if missing:
+        heading += ('<p class="not-drawn" style="font-family:sans-serif">Not drawn, nothing '
+                    "measured in this study: " + "; ".join(
+                        html.escape(f"{d.panel.title} (no {d.panel.x.label})") for d in missing)
+                    + "</p>")
     page = page.replace("<body>", "<body>" + heading, 1)
     path.write_text(page.replace("</body>", trials_table_html(summary) + "</body>"))
     return path
