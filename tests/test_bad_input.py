@@ -24,18 +24,17 @@ from mobisweep.sweep.study import SPACE_ATTR, describe_space
 
 from .conftest import REPO, TINY_TRIAL, run_module
 
-
 # (row, overrides, the message on stderr, exit code). {tmp} is the test's temporary folder.
 CASES = [
     ("alpha", ["model.alpha=0"], "model.alpha=0: the width multiplier must be a finite number > 0", 2),
     ("alpha in a grid", ["model.alpha=choice(1.0,-0.5)"],
      "model.alpha=-0.5: the width multiplier must be a finite number > 0", 2),
-    ("rho", ["data.rho=0"], "data.rho=0: the resolution multiplier must be a number > 0", 2),
+    ("rho", ["data.rho=0"], "data.rho=0: the resolution multiplier must be a finite number > 0", 2),
     ("rho too small", ["data.rho=choice(1.0,0.5)"],
      "data.resolution=28: mobilenet_v1-1.0 needs at least 32 px", 2),
     ("depth", ["model.depth=7"], "model.depth=7: must be an integer in 0..5", 2),
     ("epochs", ["trainer.max_epochs=0"], "trainer.max_epochs=0: must be an integer >= 1", 2),
-    ("batch size", ["data.batch_size=0"], "data.batch_size=0: must be a positive integer", 2),
+    ("batch size", ["data.batch_size=0"], "data.batch_size=0: must be an integer >= 1", 2),
     ("budget value", ["+sweep.budget.mult_adds_M=-5"],
      "sweep.budget.mult_adds_M=-5: must be a number > 0", 2),
     ("budget name", ["+sweep.budget.flops=10"],
@@ -71,11 +70,18 @@ CASES = [
     ("study name", ["study_name='a/b'"],
      "study_name='a/b': must be a non-empty name without / \\ or control characters", 2),
     ("resolution beyond memory", ["data.resolution=100000"],
-     "data.resolution=100000: a training step needs about", 2),
+     "data.resolution=100000: a batch of input images alone needs", 2),
+    ("training step beyond memory", ["data.resolution=2000"],
+     "data.batch_size=64: a training step needs about", 2),
     ("width beyond memory", ["model.alpha=1e9"],
      "model.alpha=1000000000.0: the model's weights alone need", 2),
     ("batch beyond memory", ["data.batch_size=100000000"],
-     "data.batch_size=100000000: a training step needs about", 2),
+     "data.batch_size=100000000: a batch of input images alone needs", 2),
+    ("validation share", ["data.val_fraction=1.5"],
+     "data.val_fraction=1.5: the share of images held out for validation must be in (0, 1)", 2),
+    ("trainer argument", ["trainer.limit_val_batches=-1"],
+     "trainer='lightning.pytorch.Trainer': MisconfigurationException: You have passed invalid "
+     "value -1 for limit_val_batches", 2),
     ("missing data set", ["data=folder", "data.root={tmp}/nowhere", "data.num_classes=10"],
      "no train or val folder there", 2),
     ("corrupt data set", ["data=fashion_mnist", "data.root={tmp}/fmnist", "data.train_subset=300"],
@@ -194,7 +200,11 @@ def test_a_refused_value_imports_neither_torch_nor_lightning():
 
 
 def test_a_size_beyond_memory_is_refused_from_shapes_without_lightning():
-    said, modules = imported_by("data.resolution=100000")
+    said, modules = imported_by("data.resolution=100000")  # the input alone: no model needed
     assert len(said) == 1 and said[0].startswith(
-        "mobisweep: error: data.resolution=100000: a training step needs about")
+        "mobisweep: error: data.resolution=100000: a batch of input images alone needs")
+    assert not modules & {"torch", "lightning", "wandb"}
+    said, modules = imported_by("data=digits", "data.resolution=2000")  # the model's shapes
+    assert len(said) == 1 and said[0].startswith(
+        "mobisweep: error: data.batch_size=64: a training step needs about")
     assert "torch" in modules and not modules & {"lightning", "wandb"}

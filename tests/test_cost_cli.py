@@ -95,8 +95,8 @@ def test_a_baseline_needs_one_yaml_file_and_no_code(tmp_path):
     ("model.depth=6", "model.depth=6: must be an integer in 0..5"),
     ("model.block=dense", "model.block='dense': must be one of separable, full"),
     ("data.resolution=16", "data.resolution=16: mobilenet_v1-1.0 needs at least 32 px"),
-    ("data.rho=0", "data.rho=0: the resolution multiplier must be a number > 0"),
-    ("data.rho=-1", "data.rho=-1: the resolution multiplier must be a number > 0"),
+    ("data.rho=0", "data.rho=0: the resolution multiplier must be a finite number > 0"),
+    ("data.rho=-1", "data.rho=-1: the resolution multiplier must be a finite number > 0"),
     ("data.resolution=0", "data.resolution=0: must be a positive integer"),
 ])
 def test_bad_input_is_one_line_naming_the_field(override, message):

@@ -72,8 +72,8 @@ def test_image_folder_path_trains_and_skips_a_corrupt_file(tmp_path):
 
 @pytest.mark.parametrize("overrides, message", [
     (["data=imagenet"], "data.root=None: set it to the data set's folder (root/train/<wnid>/*.JPEG"),
-    (["data.rho=0"], "data.rho=0: the resolution multiplier must be a number > 0"),
-    (["data.rho=-0.5"], "data.rho=-0.5: the resolution multiplier must be a number > 0"),
+    (["data.rho=0"], "data.rho=0: the resolution multiplier must be a finite number > 0"),
+    (["data.rho=-0.5"], "data.rho=-0.5: the resolution multiplier must be a finite number > 0"),
     (["data.rho=0.5"], "data.resolution=28: mobilenet_v1-1.0 needs at least 32 px"),
     (["trainer.max_epochs=0"], "trainer.max_epochs=0: must be an integer >= 1"),
     (["data.batch_size=0"], "data.batch_size=0: must be a positive integer"),

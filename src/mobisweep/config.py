@@ -25,9 +25,13 @@ def _config_dir() -> Path:
 CONFIG_DIR = _config_dir()
 
 
-def resolution_from_rho(rho: float, base_resolution: int) -> int:
-    """The paper's resolution multiplier: ρ scales the data's base resolution (224 for ImageNet)."""
-    return round(float(rho) * int(base_resolution))
+def resolution_from_rho(rho: float, base_resolution: int) -> int | None:
+    """The paper's resolution multiplier: ρ scales the data's base resolution (224 for ImageNet).
+    None where either is not a number: ``validate_resolution`` names the one that is wrong."""
+    try:
+        return round(float(rho) * int(base_resolution))
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def class_count(classes: Any, every: int) -> Any:
@@ -69,13 +73,21 @@ def load_config(overrides: Sequence[str] = (), config_name: str = "config") -> D
         return compose_config(overrides)
 
 
-def instantiate_node(node: DictConfig, prefix: str | None = None, **kwargs: Any) -> Any:
+def instantiate_node(node: DictConfig, prefix: str | None = None, *, field: str | None = None,
+                     **kwargs: Any) -> Any:
     """``hydra.utils.instantiate``, re-raising a ``ConfigError`` from the target as itself (under
-    ``prefix`` when the target names its own arguments) instead of Hydra's multi-line wrapper."""
+    ``prefix`` when the target names its own arguments) instead of Hydra's multi-line wrapper. Any
+    other refusal by the target (a library's ``ValueError``, ``TypeError``, ... for an argument it
+    cannot take) becomes a ``ConfigError`` naming the config node (``field``, else ``prefix``) and
+    the target's own first line, which names the argument."""
     try:
         return instantiate(node, **kwargs)
     except InstantiationException as error:
         cause = error.__cause__
         if isinstance(cause, ConfigError):
             raise (cause.within(prefix) if prefix else cause) from None
+        if isinstance(cause, Exception):  # the target cannot be made from these arguments
+            lines = str(cause).strip().splitlines()
+            raise ConfigError(field or prefix or "_target_", node.get("_target_"),
+                              f"{type(cause).__name__}: {lines[0] if lines else ''}") from None
         raise

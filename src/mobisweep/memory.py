@@ -43,6 +43,19 @@ def check_weights_fit(field: str, value: object, weights: int, limit: int | None
                                         f"than the {gib(limit)} of memory available here")
 
 
+def check_input_fits(resolution: int, batch_size: int, channels: int = 3,
+                     limit: int | None = None) -> None:
+    """A batch of ``resolution``-square float32 images fits: a bound on absurd sizes that needs
+    no model (the model's own estimate, ``check_training_fits``, comes after)."""
+    limit = available_bytes() if limit is None else limit
+    need = 4 * channels * resolution**2 * max(1, batch_size)
+    if need > limit:
+        field, value = ("data.resolution", resolution) if 4 * channels * resolution**2 > limit \
+            else ("data.batch_size", batch_size)
+        raise ConfigError(field, value, f"a batch of input images alone needs {gib(need)}, more "
+                                        f"than the {gib(limit)} of memory available here")
+
+
 def training_bytes(params: int, activations: int, batch_size: int, element_bytes: int = 4) -> int:
     """About what one training step of a model holds: its weights (with gradients and optimizer
     state) and ``batch_size`` images' activations."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mobisweep.cli import config_errors_exit
+from mobisweep.errors import ConfigError
 from mobisweep.results.reference import tables
 
 
@@ -20,13 +22,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plots", action="store_true",
                         help="redraw each experiment's figures (PNG) into its folder")
     args = parser.parse_args(argv)
-    if args.plots:
-        from mobisweep.results.reference_plots import draw_all
+    with config_errors_exit():
+        if not args.folder.is_dir():
+            raise ConfigError("folder", str(args.folder), "no such folder")
+        if args.plots:
+            from mobisweep.results.reference_plots import draw_all
 
-        for path in draw_all(args.folder):
-            print(path)
-        return
-    print(tables(args.folder))
+            for path in draw_all(args.folder):
+                print(path)
+            return
+        print(tables(args.folder))
 
 
 if __name__ == "__main__":

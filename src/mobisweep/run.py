@@ -55,8 +55,8 @@ def make_trainer(cfg: DictConfig, output_dir: Path, logger: pl.loggers.Logger | 
         last = last_checkpoint(output_dir)
         callbacks = [*callbacks, ModelCheckpoint(dirpath=last.parent, filename=last.stem,
                                                  save_top_k=1, enable_version_counter=False)]
-    return instantiate(cfg.trainer, logger=logger or False, callbacks=callbacks,
-                       default_root_dir=str(output_dir))
+    return instantiate_node(cfg.trainer, field="trainer", logger=logger or False,
+                            callbacks=callbacks, default_root_dir=str(output_dir))
 
 
 def run(cfg: DictConfig) -> float | list[float] | Pruned:
@@ -72,7 +72,7 @@ def run(cfg: DictConfig) -> float | list[float] | Pruned:
                  result_file(output_dir))
         output_console().print(trial_table(finished))
         return objectives(finished, cfg.objectives)
-    datamodule = instantiate_node(cfg.data)  # refuses a missing or malformed data set here
+    datamodule = instantiate_node(cfg.data, field="data")  # refuses a missing or bad data set here
     module = ClassificationModule(
         trial.model, num_classes=cfg.data.num_classes, optimizer=instantiate(cfg.optimizer),
         scheduler=instantiate(cfg.scheduler) if cfg.get("scheduler") else None, **cfg.module)

@@ -7,6 +7,7 @@ import math
 from omegaconf import DictConfig, OmegaConf
 
 from mobisweep.errors import ConfigError, is_integer, is_number
+from mobisweep.memory import check_input_fits
 from mobisweep.metrics import DEPLOY_PREFIX, OBJECTIVES, TOP1, is_latency
 from mobisweep.settings import check_mode, check_settings
 
@@ -28,18 +29,29 @@ NUMBERS = (
     ("latency.target_cv", 0.0, None, False),
     ("data.min_scale", 0.0, 1.0, False),
 )
-INTEGERS = (("latency.warmup", 0), ("latency.min_runs", 1), ("latency.max_runs", 1), ("seed", 0),
-            ("latency.resolution", 1))
+# (field, lowest, whether null is refused); checked where the config has the field.
+INTEGERS = (("latency.warmup", 0, True), ("latency.min_runs", 1, True),
+            ("latency.max_runs", 1, True), ("seed", 0, True), ("latency.resolution", 1, False),
+            ("data.batch_size", 1, True), ("latency.batch_size", 1, True))
+
+
+_ABSENT = object()
 
 
 def validate_resolution(data: DictConfig) -> int:
     """``data.rho`` and ``data.resolution`` are sane; returns the resolution in pixels."""
     rho = data.get("rho")
-    if rho is not None and (not is_number(rho) or not rho > 0):
-        raise ConfigError("data.rho", rho, "the resolution multiplier must be a number > 0")
+    if rho is not None and (not is_number(rho) or not rho > 0 or not math.isfinite(rho)):
+        raise ConfigError("data.rho", rho, "the resolution multiplier must be a finite number > 0")
+    base = data.get("base_resolution")
+    if base is not None and (not is_integer(base) or base < 1):
+        raise ConfigError("data.base_resolution", base, "must be a positive integer (pixels)")
     resolution = data.resolution
     if not is_integer(resolution) or resolution < 1:
         raise ConfigError("data.resolution", resolution, "must be a positive integer (pixels)")
+    # One input image alone, before any layer: refused here, before a tensor of its shape (even
+    # a shape-only one) is made.
+    check_input_fits(resolution, data.get("batch_size") if is_integer(data.get("batch_size")) else 1)
     return resolution
 
 
@@ -91,9 +103,11 @@ def validate_numbers(cfg: DictConfig) -> None:
             bound = (f">= {low:g}" if closed else f"> {low:g}") + \
                 (f" and <= {high:g}" if high is not None else "")
             raise ConfigError(field, value, f"must be a finite number {bound}")
-    for field, low in INTEGERS:
-        value = OmegaConf.select(cfg, field, default=None)
-        if value is not None and (not is_integer(value) or value < low):
+    for field, low, required in INTEGERS:
+        value = OmegaConf.select(cfg, field, default=_ABSENT)
+        if value is _ABSENT or (value is None and not required):
+            continue
+        if not is_integer(value) or value < low:
             raise ConfigError(field, value, f"must be an integer >= {low}")
     latency = cfg.get("latency")
     if latency is not None and latency.get("max_runs") is not None and \

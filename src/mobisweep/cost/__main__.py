@@ -20,8 +20,8 @@ from mobisweep.cost import LAYER_TYPES, Cost, layer_type
 from mobisweep.cost.paper import compare_with_paper, table_2_shares
 from mobisweep.errors import ConfigError
 from mobisweep.models import model_label
-from mobisweep.trial import build_and_count
 from mobisweep.paper import TABLE_2
+from mobisweep.trial import build_and_count
 
 
 def cost_table(label: str, cost: Cost) -> Table:

@@ -7,6 +7,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from mobisweep.data.memory import Batch, InMemoryDataModule
+from mobisweep.errors import ConfigError, is_number
 
 
 class DigitsDataModule(InMemoryDataModule):
@@ -15,6 +16,9 @@ class DigitsDataModule(InMemoryDataModule):
     def __init__(self, val_fraction: float = 0.2, **kwargs) -> None:
         kwargs.setdefault("flip", False)  # a mirrored digit is another digit
         super().__init__(**kwargs)
+        if not is_number(val_fraction) or not 0.0 < val_fraction < 1.0:
+            raise ConfigError("data.val_fraction", val_fraction,
+                              "the share of images held out for validation must be in (0, 1)")
         self.val_fraction = val_fraction
 
     def load(self) -> tuple[Batch, Batch]:

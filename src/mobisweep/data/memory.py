@@ -15,7 +15,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 
 from mobisweep.data.subsets import check_subset, subset_indices
-from mobisweep.errors import ConfigError, is_integer
+from mobisweep.errors import ConfigError, is_integer, is_number
 
 Batch = tuple[Tensor, Tensor]
 
@@ -58,9 +58,9 @@ class InMemoryDataModule(pl.LightningDataModule):
             raise ConfigError("data.batch_size", batch_size, "must be a positive integer")
         check_subset("data.train_subset", train_subset)
         check_subset("data.val_subset", val_subset)
-        if not 0.0 <= translate < 0.5:
+        if not is_number(translate) or not 0.0 <= translate < 0.5:
             raise ConfigError("data.translate", translate, "must be in [0, 0.5)")
-        if not 0.0 < min_scale <= 1.0:
+        if not is_number(min_scale) or not 0.0 < min_scale <= 1.0:
             raise ConfigError("data.min_scale", min_scale, "must be in (0, 1]")
         self.num_classes, self.resolution, self.batch_size = num_classes, resolution, batch_size
         self.train_subset, self.val_subset = train_subset, val_subset

@@ -14,6 +14,7 @@ import io
 import logging
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -83,7 +84,14 @@ class _Source:
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
     def members(self, wanted: set[str] | None = None) -> Iterator[tuple[str, bytes]]:
-        """``(name below tiny-imagenet-200/, bytes)``; only names in ``wanted`` when given."""
+        """``(name below tiny-imagenet-200/, bytes)``; only names in ``wanted`` when given. A
+        truncated or damaged archive is one line naming it (what was decoded before stays cached)."""
+        try:
+            yield from self._members(wanted)
+        except (EOFError, OSError, tarfile.TarError, zipfile.BadZipFile, zlib.error) as error:
+            raise ConfigError("data.root", str(self.path), f"damaged archive: {error}") from None
+
+    def _members(self, wanted: set[str] | None) -> Iterator[tuple[str, bytes]]:
         if self.kind == "folder":
             names = wanted if wanted is not None else (
                 str(p.relative_to(self.base)) for p in self.base.rglob("*") if p.is_file())

@@ -3,7 +3,6 @@ points over their seeds, standard errors, and the statistics the reference table
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,7 +11,7 @@ from pathlib import Path
 from mobisweep import metrics
 from mobisweep.models import network_config
 from mobisweep.results.summary import REPEAT_KEYS, mean_sd
-from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE
+from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE, read_csv
 
 # Columns of trials.csv that are not the trial's parameters.
 NOT_PARAMS = {"number", "state", "pareto_rank", "note", "result_path", "n", "wall_seconds"}
@@ -74,8 +73,8 @@ def alpha_depth(point: Point) -> tuple[float, int]:
 
 
 def read_trials(path: Path) -> list[dict[str, str]]:
-    with path.open() as stream:
-        return [row for row in csv.DictReader(stream) if row["state"] == "COMPLETE"]
+    return [row for row in read_csv(path, ("number", "state", metrics.TOP1.name))[1]
+            if row["state"] == "COMPLETE"]
 
 
 def read_curves(path: Path) -> dict[int, list[dict[str, float]]]:
@@ -83,10 +82,9 @@ def read_curves(path: Path) -> dict[int, list[dict[str, float]]]:
     curves: dict[int, list[dict[str, float]]] = {}
     if not path.is_file():
         return curves
-    with path.open() as stream:
-        for row in csv.DictReader(stream):
-            curves.setdefault(int(row["number"]), []).append(
-                {k: float(v) for k, v in row.items() if k != "number" and v != ""})
+    for row in read_csv(path, ("number", "epoch"), CURVES_FILE)[1]:
+        curves.setdefault(int(float(row["number"])), []).append(
+            {k: float(v) for k, v in row.items() if k != "number" and v != ""})
     return curves
 
 

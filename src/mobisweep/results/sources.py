@@ -5,7 +5,6 @@ a missing database is refused, not created."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,9 @@ import optuna
 from mobisweep import metrics
 from mobisweep.errors import ConfigError
 from mobisweep.models import network_config, point_label
-from mobisweep.results.summary import SweepSummary, TrialRow, summarize_rows, summarize_study
 from mobisweep.results.reference_data import read_curves
-from mobisweep.results.trials_csv import CONFIG_COLUMNS, CURVES_FILE, TRIALS_FILE
+from mobisweep.results.summary import SweepSummary, TrialRow, summarize_rows, summarize_study
+from mobisweep.results.trials_csv import CONFIG_COLUMNS, CURVES_FILE, TRIALS_FILE, read_csv
 from mobisweep.sweep.storage import masked, open_storage
 
 STUDY_DB = "study.db"
@@ -82,9 +81,7 @@ def _value(text: str | None) -> Any:
 
 def summary_from_csv(path: Path, study_name: str) -> SweepSummary:
     """A summary rebuilt from ``trials.csv`` (and ``curves.csv`` beside it), no storage needed."""
-    with path.open() as stream:
-        reader = csv.DictReader(stream)
-        columns, records = list(reader.fieldnames or []), list(reader)
+    columns, records = read_csv(path, ("number", "state"))
     objectives = _objectives(columns)
     params = [c for c in columns if c not in BOOKKEEPING and c not in metrics.BY_NAME
               and not c.startswith("config/")]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from mobisweep import metrics
+from mobisweep.errors import ConfigError
 from mobisweep.results.summary import SweepSummary, repeats
 
 # The budget a trial ran on, from its result.json (trials.csv's ``config/`` columns): enough to say
@@ -14,6 +17,51 @@ from mobisweep.results.summary import SweepSummary, repeats
 CONFIG_COLUMNS = ("data", "num_classes", "resolution", "train_images", "val_images", "max_epochs",
                   "batch_size", "optimizer", "lr", "scheduler", "warmup_epochs", "seed")
 TRIALS_FILE, CURVES_FILE = "trials.csv", "curves.csv"
+# Columns that hold numbers wherever they are filled in; an integer where it counts.
+INTEGER_COLUMNS = ("number", "epoch", "pareto_rank", "n")
+NUMBER_COLUMNS = ("wall_seconds",)
+
+
+def read_csv(path: Path, required: Sequence[str], kind: str = TRIALS_FILE
+             ) -> tuple[list[str], list[dict[str, str]]]:
+    """The header and rows of a ``trials.csv`` or ``curves.csv``, each row whole and its numbers
+    numbers: a truncated or damaged file is one line naming the file and what is wrong in it."""
+    def damaged(reason: str) -> ConfigError:
+        return ConfigError("file", str(path), reason)
+
+    try:
+        with path.open(newline="", encoding="utf-8") as stream:
+            text = stream.read()
+        reader = csv.DictReader(io.StringIO(text))
+        columns = list(reader.fieldnames or [])
+        rows = list(reader)
+    except UnicodeDecodeError:
+        raise damaged("not a text (UTF-8) file") from None
+    except (OSError, csv.Error) as error:
+        raise damaged(f"cannot be read ({error})") from None
+    if text and not text.endswith("\n"):  # every row ends with a line break: the last one is cut
+        raise damaged(f"line {text.count(chr(10)) + 1} ends mid-line: truncated")
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise damaged(f"no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}: "
+                      f"empty, or not a mobisweep {kind}")
+    numeric = set(INTEGER_COLUMNS) | set(NUMBER_COLUMNS) | {f.name for f in metrics.CURVES} | \
+        set(metrics.BY_NAME)
+    for line, row in enumerate(rows, start=2):
+        if None in row or None in row.values():
+            fields = len(columns) + len(row.get(None) or []) - list(row.values()).count(None)
+            raise damaged(f"line {line} has {fields} of {len(columns)} fields: truncated or damaged")
+        for column in numeric & row.keys():
+            value = row[column]
+            if value in ("", "True", "False"):  # not measured; a noisy-latency flag
+                continue
+            try:
+                number = float(value)
+            except ValueError:
+                raise damaged(f"line {line}: {column}={value!r} is not a number") from None
+            if column in INTEGER_COLUMNS and not number.is_integer():
+                raise damaged(f"line {line}: {column}={value!r} is not an integer")
+    return columns, rows
 
 
 def write_trials_csv(summary: SweepSummary, path: Path) -> Path:

@@ -6,6 +6,7 @@ left RUNNING. Each point's model is built and counted once; the budget reuses th
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -81,7 +82,13 @@ class PointCosts:
         for point in points[:MAX_CHECKED_POINTS]:
             cfg = self.compose([*self.space.overrides(point), "trial_number=0"])
             self.costs[point_key(point)] = preflight(cfg).metrics()  # shapes only: no weights
-            datamodule = instantiate_node(cfg.data)  # every point's data settings
+            datamodule = instantiate_node(cfg.data, field="data")  # every point's data settings
+            trainer = str(sorted((k, str(v)) for k, v in cfg.trainer.items()))
+            if trainer not in read:  # each trainer setting once: a library's refusal, here
+                logging.getLogger("lightning.pytorch.utilities.rank_zero").setLevel(logging.WARNING)
+                instantiate_node(cfg.trainer, field="trainer", logger=False, callbacks=[],
+                                 enable_checkpointing=False)
+                read.add(trainer)
             data = str(sorted((k, str(v)) for k, v in cfg.data.items() if k not in NOT_READ))
             if data not in read and hasattr(datamodule, "check"):
                 datamodule.check()  # each data set once: reading may take a while

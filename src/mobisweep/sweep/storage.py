@@ -16,8 +16,8 @@ import re
 import warnings
 import zlib
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
