@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 from PIL import Image
 from sklearn.datasets import load_digits
 
@@ -70,13 +71,32 @@ def test_image_folder_path_trains_and_skips_a_corrupt_file(tmp_path):
     assert (tmp_path / "run" / "result.json").is_file()
 
 
+def test_both_decoders_give_the_same_normalized_batch(tmp_path):
+    """torchvision's decoder (uint8 in the worker, normalized after transfer) and PIL's (float in
+    the worker) feed the network the same validation images: one decode, one resize, one crop."""
+    from mobisweep.data.folder import ImageFolderDataModule
+
+    write_image_tree(tmp_path / "tree", corrupt=False)
+    batches = {}
+    for decoder in ("torchvision", "pil"):
+        data = ImageFolderDataModule(str(tmp_path / "tree"), num_classes=10, resolution=32,
+                                     batch_size=16, num_workers=0, decoder=decoder)
+        data.setup()
+        images, labels = next(iter(data.val_dataloader()))
+        batches[decoder] = data.on_after_batch_transfer((images, labels), 0)
+    (ours, labels), (pil, pil_labels) = batches["torchvision"], batches["pil"]
+    assert ours.dtype == pil.dtype == torch.float32 and ours.shape == pil.shape == (16, 3, 32, 32)
+    assert torch.equal(labels, pil_labels)
+    assert (ours - pil).abs().mean() < 0.05 and abs(ours.mean() - pil.mean()) < 0.02
+
+
 @pytest.mark.parametrize("overrides, message", [
     (["data=imagenet"], "data.root=None: set it to the data set's folder (root/train/<wnid>/*.JPEG"),
     (["data.rho=0"], "data.rho=0: the resolution multiplier must be a finite number > 0"),
     (["data.rho=-0.5"], "data.rho=-0.5: the resolution multiplier must be a finite number > 0"),
     (["data.rho=0.5"], "data.resolution=28: mobilenet_v1-1.0 needs at least 32 px"),
     (["trainer.max_epochs=0"], "trainer.max_epochs=0: must be an integer >= 1"),
-    (["data.batch_size=0"], "data.batch_size=0: must be a positive integer"),
+    (["data.batch_size=0"], "data.batch_size=0: must be an integer >= 1"),
     (["objectives=[val/top1]"], "objectives='val/top1': must be among"),
     (["logger.mode=sometimes"], "logger.mode='sometimes': must be one of auto, online"),
 ])

@@ -3,6 +3,11 @@
 Layout: ``root/<train_dir>/<class>/<image>`` and ``root/<val_dir>/<class>/<image>``. Training uses
 RandomResizedCrop + horizontal flip, validation a resize to ``resolution / crop_fraction`` and a
 center crop (the standard 0.875 crop: 256 -> 224).
+
+``decoder="torchvision"`` (the default) decodes with ``torchvision.io.decode_image`` and crops and
+flips uint8 tensors (transforms v2) in the worker; the batch is made float and normalized on the
+device. ``decoder="pil"`` is the classic path (PIL, then ``ToTensor`` + ``Normalize`` in the
+worker). ``benchmarks/folder_loader.py`` measures both per core on full-size JPEGs.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from PIL import Image, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision import transforms
 from torchvision.datasets import ImageFolder
+from torchvision.io import ImageReadMode, decode_image
+from torchvision.transforms import v2
 
 from mobisweep.data.subsets import check_subset, subset_indices
 from mobisweep.errors import ConfigError
@@ -25,6 +32,9 @@ log = logging.getLogger(__name__)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
+DECODERS = ("torchvision", "pil")
+# What an unreadable file raises: PIL's errors, and torchvision's decoders' RuntimeError.
+UNREADABLE = (OSError, UnidentifiedImageError, SyntaxError, RuntimeError)
 
 
 class SkippingImageFolder(ImageFolder):
@@ -53,7 +63,7 @@ class SkippingImageFolder(ImageFolder):
             path, target = self.samples[(index + offset) % len(self.samples)]
             try:
                 image = self.loader(path)
-            except (OSError, UnidentifiedImageError, SyntaxError) as error:
+            except UNREADABLE as error:
                 if path not in self.skipped:
                     self.skipped.add(path)
                     log.warning("skipping unreadable image %s (%s)", path, error)
@@ -71,6 +81,16 @@ def _rgb_loader(path: str) -> Image.Image:
         return image.convert("RGB")
 
 
+def _tensor_loader(path: str) -> torch.Tensor:
+    """uint8 CHW RGB (greyscale and CMYK converted), decoded by torchvision's libjpeg/libpng."""
+    with open(path, "rb") as stream:
+        data = torch.frombuffer(bytearray(stream.read()), dtype=torch.uint8)
+    return decode_image(data, mode=ImageReadMode.RGB)
+
+
+LOADERS = {"torchvision": _tensor_loader, "pil": _rgb_loader}
+
+
 class ImageFolderDataModule(pl.LightningDataModule):
     """Any ImageFolder tree; ``classes`` keeps a subset of the class folders."""
 
@@ -82,8 +102,11 @@ class ImageFolderDataModule(pl.LightningDataModule):
                  min_scale: float = 0.08, classes: Sequence[str] | None = None,
                  rho: float | None = None, base_resolution: int | None = None,
                  train_subset: int | None = None, val_subset: int | None = None,
-                 seed: int = 0) -> None:
+                 seed: int = 0, decoder: str = "torchvision") -> None:
         super().__init__()
+        if decoder not in DECODERS:
+            raise ConfigError("data.decoder", decoder, f"must be one of {', '.join(DECODERS)}")
+        self.decoder = decoder
         check_subset("data.train_subset", train_subset)
         check_subset("data.val_subset", val_subset)
         self.train_subset, self.val_subset, self.seed = train_subset, val_subset, seed
@@ -129,16 +152,24 @@ class ImageFolderDataModule(pl.LightningDataModule):
                                       f"class folder {folder / name} holds no images")
                 for path in images if not readable else ():
                     try:
-                        _rgb_loader(str(path))
+                        LOADERS[self.decoder](str(path))
                         readable = True
                         break
-                    except (OSError, UnidentifiedImageError, SyntaxError):
+                    except UNREADABLE:
                         continue
             if not readable:
                 raise ConfigError("data.root", str(self.root),
                                   f"no image under {folder} can be read")
 
-    def transforms(self, training: bool) -> transforms.Compose:
+    def transforms(self, training: bool) -> transforms.Compose | v2.Compose:
+        if self.decoder == "torchvision":  # uint8 out: made float and normalized on the device
+            if training:
+                steps = [v2.RandomResizedCrop(self.resolution, scale=(self.min_scale, 1.0),
+                                              antialias=True), v2.RandomHorizontalFlip()]
+            else:
+                steps = [v2.Resize(round(self.resolution / self.crop_fraction), antialias=True),
+                         v2.CenterCrop(self.resolution)]
+            return v2.Compose(steps)
         if training:
             steps = [transforms.RandomResizedCrop(self.resolution, scale=(self.min_scale, 1.0)),
                      transforms.RandomHorizontalFlip()]
@@ -152,7 +183,8 @@ class ImageFolderDataModule(pl.LightningDataModule):
         if self.train_set is not None:
             return
         self.train_set, self.val_set = (
-            SkippingImageFolder(str(self.root / d), classes=self.classes, loader=_rgb_loader,
+            SkippingImageFolder(str(self.root / d), classes=self.classes,
+                                loader=LOADERS[self.decoder],
                                 transform=self.transforms(training=d == self.train_dir))
             for d in (self.train_dir, self.val_dir))
         if len(self.train_set.classes) != self.num_classes:
@@ -179,4 +211,10 @@ class ImageFolderDataModule(pl.LightningDataModule):
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
         images, labels = batch
+        if images.dtype == torch.uint8:  # the torchvision decoder's batch: normalized here
+            mean = torch.tensor(IMAGENET_MEAN, device=images.device).view(1, 3, 1, 1) * 255
+            scale = 1 / (torch.tensor(IMAGENET_STD, device=images.device).view(1, 3, 1, 1) * 255)
+            # One float copy, made channels_last as it is made; the rest in place.
+            images = images.to(torch.float32, memory_format=torch.channels_last)
+            return images.sub_(mean).mul_(scale), labels
         return images.contiguous(memory_format=torch.channels_last), labels

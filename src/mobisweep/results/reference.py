@@ -143,7 +143,8 @@ def thin_vs_shallow(rows: list[dict[str, str]]) -> list[str]:
 def dw_vs_full(rows: list[dict[str, str]], curves: dict | None = None) -> list[str]:
     by = {p.params["model.block"]: p for p in points(rows)}
     lines = ["| model | paper top-1 | paper mult-adds | top-1 here | mult-adds here | params here "
-             "| levelled off? |", "|---|---|---|---|---|---|---|"]
+             "| the last epoch's gain (no evidence of convergence: the schedule decays to zero) |",
+             "|---|---|---|---|---|---|---|"]
     for block, name in (("full", "Conv MobileNet"), ("separable", "MobileNet")):
         paper = paper_row(4, name)
         point = by[block]
