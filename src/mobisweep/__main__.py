@@ -26,10 +26,10 @@ def app(cfg: DictConfig) -> float | list[float]:
         validate_resolution(cfg.data)
         from mobisweep.trial import preflight
 
-        preflight(cfg)  # sizes from the model's shapes: torch, but not yet Lightning
+        cost = preflight(cfg)  # sizes from the model's shapes: torch, but not yet Lightning
         from mobisweep.run import run
 
-        return run(cfg)
+        return run(cfg, cost)
 
 
 def main() -> None:

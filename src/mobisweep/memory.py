@@ -48,12 +48,10 @@ def check_input_fits(resolution: int, batch_size: int, channels: int = 3,
     """A batch of ``resolution``-square float32 images fits: a bound on absurd sizes that needs
     no model (the model's own estimate, ``check_training_fits``, comes after)."""
     limit = available_bytes() if limit is None else limit
-    need = 4 * channels * resolution**2 * max(1, batch_size)
-    if need > limit:
-        field, value = ("data.resolution", resolution) if 4 * channels * resolution**2 > limit \
-            else ("data.batch_size", batch_size)
-        raise ConfigError(field, value, f"a batch of input images alone needs {gib(need)}, more "
-                                        f"than the {gib(limit)} of memory available here")
+    one = 4 * channels * resolution**2
+    if one * max(1, batch_size) > limit:
+        _refuse(one * max(1, batch_size), one, limit, resolution, batch_size,
+                "a batch of input images alone needs", "memory available here")
 
 
 def training_bytes(params: int, activations: int, batch_size: int, element_bytes: int = 4) -> int:
@@ -69,11 +67,15 @@ def check_training_fits(params: int, activations: int, batch_size: int, resoluti
     one image does not fit, the batch size where a smaller batch would."""
     limit = available_bytes() if limit is None else limit
     need = training_bytes(params, activations, batch_size, element_bytes)
-    if need <= limit:
-        return
-    if training_bytes(params, activations, 1, element_bytes) > limit:
-        field, value = "data.resolution", resolution
-    else:
-        field, value = "data.batch_size", batch_size
-    raise ConfigError(field, value, f"a training step needs about {gib(need)} (estimated from the "
-                                    f"model's shapes), more than the {gib(limit)} of {where}")
+    if need > limit:
+        _refuse(need, training_bytes(params, activations, 1, element_bytes), limit, resolution,
+                batch_size, "a training step needs about", where,
+                " (estimated from the model's shapes)")
+
+
+def _refuse(need: int, need_one: int, limit: int, resolution: int, batch_size: int, what: str,
+            where: str, how: str = "") -> None:
+    """Name the field to change: the resolution where even one image does not fit, else the batch."""
+    field, value = ("data.resolution", resolution) if need_one > limit \
+        else ("data.batch_size", batch_size)
+    raise ConfigError(field, value, f"{what} {gib(need)}{how}, more than the {gib(limit)} of {where}")

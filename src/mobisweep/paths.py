@@ -77,9 +77,8 @@ def check_paths(cfg: DictConfig, multirun: bool) -> None:
     latency = cfg.get("latency")
     if latency is not None and latency.get("enabled") and latency.get("lock_file"):
         check_output("latency.lock_file", latency.lock_file, is_file=True)
-    for field in ("cache_dir",):
-        if cfg.get("data") is not None and cfg.data.get(field) is not None:
-            check_output(f"data.{field}", cfg.data.get(field))
+    if cfg.get("data") is not None and cfg.data.get("cache_dir") is not None:
+        check_output("data.cache_dir", cfg.data.cache_dir)
 
 
 class PathsCheck(Callback):

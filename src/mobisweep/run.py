@@ -19,6 +19,7 @@ from mobisweep import metrics, tracking
 from mobisweep.callbacks import ProgressBar, TrainingThroughput, ValidationCurves
 from mobisweep.cli import output_console
 from mobisweep.config import instantiate_node
+from mobisweep.cost import Cost
 from mobisweep.latency import measure_latencies
 from mobisweep.module import ClassificationModule
 from mobisweep.sweep.intermediate import Pruned, study_reporter
@@ -59,11 +60,11 @@ def make_trainer(cfg: DictConfig, output_dir: Path, logger: pl.loggers.Logger | 
                             callbacks=callbacks, default_root_dir=str(output_dir))
 
 
-def run(cfg: DictConfig) -> float | list[float] | Pruned:
+def run(cfg: DictConfig, cost: Cost | None = None) -> float | list[float] | Pruned:
     """Run one trial of ``cfg``; returns its objective (or the list of them) for a sweeper, or
     ``Pruned`` where the study's pruner stopped it."""
     started = time.perf_counter()
-    trial: Trial = assemble(cfg)
+    trial: Trial = assemble(cfg, cost)  # ``cost``: the caller's pre-flight, not counted again
     output_dir = Path(cfg.paths.output_dir)
     claim_output_dir(cfg, output_dir)
     finished = read_result(output_dir)  # this configuration's (claim_output_dir checked it)

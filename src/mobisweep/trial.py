@@ -60,9 +60,10 @@ def preflight(cfg: DictConfig) -> Cost:
     return cost
 
 
-def assemble(cfg: DictConfig) -> Trial:
-    """Refuse what can be refused (``preflight``), then build the model under the trial's seed."""
-    cost = preflight(cfg)
+def assemble(cfg: DictConfig, cost: Cost | None = None) -> Trial:
+    """Refuse what can be refused (``preflight``, unless its ``cost`` is given), then build the
+    model under the trial's seed."""
+    cost = preflight(cfg) if cost is None else cost
     # Lightning only where a trial trains: the cost command and the pre-flight never import it.
     from lightning.pytorch import seed_everything
 

@@ -122,8 +122,7 @@ class MobileNetV1(nn.Module):
             for spec, i, o in zip(specs, fan_in, widths)) + widths[-1] * num_classes)
         layers: list[nn.Module] = []
         channels = in_channels
-        for spec in specs:
-            out = make_divisible(alpha * spec.out_channels, channel_divisor, min_channels)
+        for spec, out in zip(specs, widths):
             if spec.kind == "conv" or block == "full":
                 layers.append(conv_bn_relu(channels, out, 3, spec.stride))
             else:
