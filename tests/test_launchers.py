@@ -32,14 +32,25 @@ def results(study: optuna.Study) -> list[dict]:
     return [json.loads(Path(t.user_attrs["result_path"]).read_text()) for t in study.get_trials()]
 
 
-def test_parallel_launcher_runs_trials_side_by_side_with_a_share_of_the_cores(tmp_path):
-    study = sweep(tmp_path, "hydra/launcher=parallel", "hydra.launcher.n_jobs=2")
-    # One batch of two: each trial ran in its own joblib process, with half the cores each.
-    records = results(study)
-    assert all(r["torch_threads"] == max(1, (os.cpu_count() or 1) // 2) for r in records)
-    started = [t.datetime_start for t in study.get_trials()]
-    finished = [t.datetime_complete for t in study.get_trials()]
-    assert max(started) < min(finished)  # they overlapped
+def test_parallel_slots_take_the_next_trial_as_soon_as_one_frees(tmp_path):
+    # For each seed a long trial (6 epochs), then a short one (1 epoch), on 2 joblib slots.
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    done = run_module("mobisweep", "+sweep=alpha_rho", *TINY_TRIAL, "data.rho=1.0",
+                      "model.alpha=0.25", "seed=choice(0,1)", "trainer.max_epochs=choice(6,1)",
+                      "study_name=slots", f"hydra.sweeper.storage={storage}",
+                      f"hydra.sweep.dir={tmp_path}", "hydra/launcher=parallel",
+                      "hydra.launcher.n_jobs=2", "-m", timeout=600, env={"WANDB_MODE": "offline"})
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    study = optuna.load_study(study_name="slots", storage=storage)
+    trials = sorted(study.get_trials(), key=lambda t: t.number)
+    assert [(t.params["seed"], t.params["trainer.max_epochs"]) for t in trials] == \
+        [(0, 6), (0, 1), (1, 6), (1, 1)]
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    # Each trial ran in its own joblib process, with half the cores.
+    assert all(r["torch_threads"] == max(1, (os.cpu_count() or 1) // 2) for r in results(study))
+    # The slot of the short trial 1 took trial 2 while the long trial 0 still ran: a synchronous
+    # batch of two would have waited for trial 0 first.
+    assert trials[1].datetime_complete <= trials[2].datetime_start < trials[0].datetime_complete
 
 
 def test_slurm_local_twin_runs_a_two_trial_sweep_through_submitit(tmp_path):

@@ -22,9 +22,16 @@ from mobisweep.errors import ConfigError
 from mobisweep.files import write_json
 from mobisweep.memory import check_training_fits, check_weights_fit
 from mobisweep.models import build_model, model_label
+from mobisweep.trial_files import (  # noqa: F401 - where run.py and the tests find them
+    RESULT_FILE,
+    drop_checkpoint,
+    last_checkpoint,
+    read_result,
+    result_file,
+    write_result,
+)
 from mobisweep.validate import validate_config, validate_resolution
 
-RESULT_FILE = "result.json"
 CONFIG_FILE = "trial_config.json"
 # What does not change what a trial trains: where it writes, how it logs and times, its bookkeeping.
 NOT_TRAINING = ("hydra", "paths", "logger", "latency", "objectives", "trial_number", "study_name",
@@ -98,34 +105,6 @@ def build_and_count(cfg: DictConfig) -> tuple[nn.Module, Cost]:
     train nothing (``conf/measure.yaml``)."""
     cost = count_shapes(cfg)
     return build_model(cfg.model, cost.resolution), cost
-
-
-def result_file(output_dir: Path) -> Path:
-    """Where a finished trial's figures are: it exists only for a trial that finished."""
-    return output_dir / RESULT_FILE
-
-
-def last_checkpoint(output_dir: Path) -> Path:
-    """Where a trial keeps its one checkpoint, rewritten every epoch: what a retry resumes from."""
-    return output_dir / "checkpoints" / "last.ckpt"
-
-
-def write_result(output_dir: Path, result: dict[str, Any]) -> Path:
-    return write_json(result_file(output_dir), result)
-
-
-def read_result(output_dir: Path) -> dict[str, Any] | None:
-    """The result of a trial that finished in ``output_dir``, if it did."""
-    path = result_file(output_dir)
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
-def drop_checkpoint(output_dir: Path) -> None:
-    """A finished trial needs its checkpoint no more (``keep_checkpoints=true`` keeps it)."""
-    last = last_checkpoint(output_dir)
-    last.unlink(missing_ok=True)
-    if last.parent.is_dir() and not any(last.parent.iterdir()):
-        last.parent.rmdir()
 
 
 def flat_config(trial: Trial) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """A Hydra Sweeper over Optuna's ask/tell API (Optuna >= 4).
 
-The loop: under the study lock, fail the trials of dead workers and claim trials (queued retries and
-grid points first, ``mobisweep.sweep.study``); skip those over the budget (cost needs no training,
-``mobisweep.sweep.budget``); launch the rest through Hydra's launcher with their trial number while
-a heartbeat keeps them alive in the storage; record what came back (``mobisweep.sweep.recorder``).
-Before it, ``mobisweep.sweep.preflight`` checks the arguments and every point; after it, the study
-is summarized (``mobisweep.results``). Any number of workers may run this loop on one storage.
+The loop: whenever a slot is free, under the study lock, fail the trials of dead workers and claim
+as many trials as slots are free (queued retries and grid points first, ``mobisweep.sweep.study``);
+skip those over the budget (cost needs no training, ``mobisweep.sweep.budget``); launch each of the
+rest through Hydra's launcher in its own slot (``mobisweep.sweep.slots``) while a heartbeat keeps it
+alive in the storage; record each as it ends (``mobisweep.sweep.recorder``). Before it,
+``mobisweep.sweep.arguments`` and ``mobisweep.sweep.preflight`` check the arguments and every point;
+after it, the study is summarized (``mobisweep.results``). Any number of workers may run this loop
+on one storage.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import os
 import socket
 import time
 import warnings
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +29,17 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from optuna.pruners import BasePruner
 
 from mobisweep.cli import config_errors_exit, output_console
-from mobisweep.results import finish_sweep
+from mobisweep.sweep.arguments import check_arguments, check_points
 from mobisweep.sweep.budget import Budget
-from mobisweep.sweep.preflight import PointCosts, check_arguments
 from mobisweep.sweep.recorder import OUTPUT_DIR, RESUMED_FROM, WORKER, Recorder
+from mobisweep.sweep.slots import Slots
 from mobisweep.sweep.space import SearchSpace, parse_search_space
 from mobisweep.sweep.storage import absolute_url, check_no_password, masked, open_storage
 from mobisweep.sweep.study import claim_trials, count_states, open_study
 from mobisweep.sweep.workers import Heartbeat, detects_dead_workers, fail_stale_trials, study_lock
+
+# The training stack (torch, Lightning, the results' plots) is imported by _sweep once the
+# arguments and every point's values have passed: a refused sweep exits in about a second.
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -97,8 +101,13 @@ class OptunaSweeper(Sweeper):
                         grid=self.grid, pruner=self.pruner, storage=self.storage)
         budget = Budget.from_config(OmegaConf.to_container(node) if (
             node := OmegaConf.select(self.config, "sweep.budget")) is not None else None)
+        points = space.grid() if self.grid else space.probes()
+        check_points(self._trial_config, space, points)
+        from mobisweep.results import finish_sweep
+        from mobisweep.sweep.preflight import PointCosts
+
         costs = PointCosts(self._trial_config, space)
-        costs.check(space.grid() if self.grid else space.probes())
+        costs.check(points)
         study_name = self.study_name or "mobisweep"
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
         storage = open_storage(self.storage, self.heartbeat_interval, self.grace_period)
@@ -106,29 +115,61 @@ class OptunaSweeper(Sweeper):
                            list(self.config.objectives), url=self.storage,
                            pruner=self.pruner if isinstance(self.pruner, BasePruner) else None)
         total = len(space.grid()) if self.grid else self.n_trials
+        slots = Slots(self.launcher, self.n_jobs)
         output_console().print(f"study [bold]{study_name}[/] ({masked(self.storage)}): "
                         f"{'grid of ' if self.grid else ''}{total} trials, "
                         f"{dict((s.name, n) for s, n in count_states(study).items())} already; "
-                        f"worker {self.worker}")
+                        f"worker {self.worker}, {slots.size} slot{'s' if slots.size > 1 else ''}")
         recorder = Recorder(study, len(self.directions))
         # Only where dead workers can be told from live ones is it worth waiting for them.
         detects_dead = detects_dead_workers(storage)
-        while True:
-            with study_lock(storage, self.storage, study_name):
-                for number in fail_stale_trials(study, self.grace_period):
-                    log.warning("trial %d: its worker stopped beating; marked FAIL", number)
-                claim = claim_trials(study, space, grid=self.grid, n_trials=self.n_trials,
-                                     n_jobs=self.n_jobs, max_retries=self.max_retries)
-            if claim.trials:
-                launch = [job for trial in claim.trials if (job := self._prepare(
-                    trial, space, budget, costs, recorder, study_name)) is not None]
-                if launch:
-                    self._launch(study, launch, recorder)
-            elif claim.running_elsewhere and detects_dead and self.wait_for_running:
-                time.sleep(min(self.heartbeat_interval, 5))
-            else:
-                break
+        with Heartbeat(study, self.heartbeat_interval) as heartbeat:
+            try:
+                self._run_slots(study, storage, space, budget, costs, recorder, study_name,
+                                slots, heartbeat, detects_dead)
+            except BaseException as error:  # Ctrl-C, SIGTERM, a launcher's own failure
+                for trial in list(slots.running):
+                    recorder.abandoned(trial, error)
+                slots.stop()
+                raise
         finish_sweep(study, list(self.config.objectives), self.sweep_dir, self.config.get("logger"))
+
+    def _run_slots(self, study: optuna.Study, storage: Any, space: SearchSpace, budget: Budget,
+                   costs: Any, recorder: Recorder, study_name: str, slots: Slots,
+                   heartbeat: Heartbeat, detects_dead: bool) -> None:
+        """Claim a trial for every free slot, launch it, record each trial as it ends."""
+        while True:
+            claimed, elsewhere = [], 0
+            if slots.free:
+                with study_lock(storage, self.storage, study_name):
+                    for number in fail_stale_trials(study, self.grace_period):
+                        log.warning("trial %d: its worker stopped beating; marked FAIL", number)
+                    claim = claim_trials(study, space, grid=self.grid, n_trials=self.n_trials,
+                                         n_jobs=slots.free, max_retries=self.max_retries)
+                claimed, elsewhere = claim.trials, claim.running_elsewhere - slots.busy
+            for trial in claimed:
+                job = self._prepare(trial, space, budget, costs, recorder, study_name)
+                if job is not None:
+                    heartbeat.add(trial)
+                    slots.start(trial, job[1], self.job_idx)
+                    self.job_idx += 1
+            if claimed and slots.free:
+                continue  # refused or over budget: claim the next at once
+            if not slots.busy:
+                if claimed:
+                    continue
+                if elsewhere and detects_dead and self.wait_for_running:
+                    time.sleep(min(self.heartbeat_interval, 5))
+                    continue
+                return
+            # Wake at least every few seconds while nothing ends: a worker elsewhere may die, and
+            # a free slot (nothing left to claim a moment ago) may find its trial queued again.
+            for trial, ret in slots.wait(timeout=min(self.heartbeat_interval, 5)):
+                heartbeat.remove(trial)
+                if isinstance(ret, BaseException):  # the launcher's own failure ends the sweep
+                    recorder.abandoned(trial, ret)
+                    raise ret
+                recorder.finished(trial, ret)
 
     def _sampler(self) -> optuna.samplers.BaseSampler:
         if self.grid:
@@ -139,7 +180,7 @@ class OptunaSweeper(Sweeper):
             return self.sampler
         return instantiate(self.sampler)
 
-    def _prepare(self, trial: optuna.Trial, space: SearchSpace, budget: Budget, costs: PointCosts,
+    def _prepare(self, trial: optuna.Trial, space: SearchSpace, budget: Budget, costs: Any,
                  recorder: Recorder, study_name: str) -> tuple[optuna.Trial, list[str]] | None:
         """The trial's overrides, or None when it is refused or over budget (and so recorded)."""
         params = space.suggest(trial)
@@ -168,25 +209,6 @@ class OptunaSweeper(Sweeper):
             log.info("trial %d resumes from %s", trial.number, checkpoint)
         trial.set_user_attr("overrides", overrides)
         return trial, overrides
-
-    def _launch(self, study: optuna.Study, launch: Sequence[tuple[optuna.Trial, list[str]]],
-                recorder: Recorder) -> None:
-        told: set[int] = set()
-        with Heartbeat(study, self.heartbeat_interval) as heartbeat:
-            for trial, _ in launch:
-                heartbeat.add(trial)
-            try:
-                returns = self.launcher.launch([o for _, o in launch],
-                                               initial_job_idx=self.job_idx)
-                self.job_idx += len(returns)
-                for (trial, _), ret in zip(launch, returns):
-                    recorder.finished(trial, ret)
-                    told.add(trial.number)
-            except BaseException as error:  # Ctrl-C, SystemExit, a launcher's own failure
-                for trial, _ in launch:
-                    if trial.number not in told:
-                        recorder.abandoned(trial, error)
-                raise
 
     def _trial_config(self, overrides: list[str]) -> DictConfig:
         cfg = self.hydra_context.config_loader.load_sweep_config(self.config, overrides)

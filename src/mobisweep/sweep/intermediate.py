@@ -6,7 +6,6 @@ study's storage URL that the sweeper passes it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import lightning.pytorch as pl
 import optuna
@@ -17,16 +16,10 @@ from omegaconf import DictConfig
 from mobisweep.metrics import BY_NAME, TOP1
 from mobisweep.sweep.cost_aware import CURVE_ATTR, CostAwarePruner, Peer
 from mobisweep.sweep.optuna_internals import running_trial
+from mobisweep.sweep.recorder import Pruned  # noqa: F401 - what run.py returns
 from mobisweep.sweep.storage import open_storage
 
 PRUNED_AT = "mobisweep:pruned_at_epoch"
-
-
-@dataclass(frozen=True)
-class Pruned:
-    """What a pruned trial returns to the sweeper (not an error: Hydra would log one per trial)."""
-
-    reason: str
 
 
 class ReportToStudy(pl.Callback):

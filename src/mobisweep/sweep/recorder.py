@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,8 @@ from optuna.trial import TrialState
 
 from mobisweep import metrics
 from mobisweep.errors import ConfigError
-from mobisweep.sweep.intermediate import Pruned
 from mobisweep.sweep.study import INTERRUPTED, REFUSED, RETRY_OF
-from mobisweep.trial import last_checkpoint, read_result, result_file
+from mobisweep.trial_files import last_checkpoint, read_result, result_file
 
 log = logging.getLogger(__name__)
 OUTPUT_DIR = "mobisweep:output_dir"
@@ -25,6 +25,13 @@ RESUMED_FROM = "mobisweep:resumed_from"
 WORKER = "mobisweep:worker"
 RESULT_PATH = "result_path"
 ERROR, SKIPPED = "error", "skipped"
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What a pruned trial returns to the sweeper (not an error: Hydra would log one per trial)."""
+
+    reason: str
 
 
 def _error_text(error: BaseException) -> str:
