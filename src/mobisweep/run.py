@@ -19,6 +19,7 @@ from mobisweep import metrics, tracking
 from mobisweep.callbacks import ProgressBar, TrainingThroughput, ValidationCurves
 from mobisweep.cli import output_console
 from mobisweep.config import instantiate_node
+from mobisweep.cores import CoreShare, ShareCores
 from mobisweep.cost import Cost
 from mobisweep.latency import measure_latencies
 from mobisweep.module import ClassificationModule
@@ -80,12 +81,16 @@ def run(cfg: DictConfig, cost: Cost | None = None) -> float | list[float] | Prun
     logger = tracking.make_logger(cfg.get("logger"), name=trial.name)
     curves = ValidationCurves()
     reporter = study_reporter(cfg)  # a sweep's trial: top-1 to the study every epoch
+    # Trials beside this one on the machine (other workers, another sweep) share its cores.
+    share = CoreShare() if cfg.share_cores else None
     trainer = make_trainer(cfg, output_dir, logger,
                            [ProgressBar(leave=True), TrainingThroughput(), curves,
-                            *([reporter] if reporter else [])])
+                            *([reporter] if reporter else []), *([ShareCores(share)] if share else [])])
     config = flat_config(trial)
     failed = True
     try:
+        if share is not None:
+            share.join()
         if logger is not None:
             logger.log_hyperparams(config)
             logger.log_metrics(trial.cost.metrics(), step=0)
@@ -123,6 +128,8 @@ def run(cfg: DictConfig, cost: Cost | None = None) -> float | list[float] | Prun
         log.info("%s %s", trial.name, pruned)
         return Pruned(str(pruned))
     finally:
+        if share is not None:
+            share.leave()
         tracking.finish(logger, failed=failed)
     if not cfg.get("keep_checkpoints"):
         drop_checkpoint(output_dir)

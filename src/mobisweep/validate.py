@@ -80,6 +80,9 @@ def validate_config(cfg: DictConfig) -> None:
     check_settings(cfg.latency.backend, cfg.latency.device, cfg.latency.batch_size,
                    cfg.latency.threads)
     validate_numbers(cfg)
+    share_cores = cfg.get("share_cores", True)
+    if not isinstance(share_cores, bool):
+        raise ConfigError("share_cores", share_cores, "must be true or false")
     logger = cfg.get("logger")
     if logger is not None and "mode" in logger:
         check_mode(logger.mode)
