@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run test test-all cost paper reference clean
+.PHONY: help install system-deps slurm-deps run test test-slurm test-all cost paper reference clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -37,7 +37,16 @@ run: install system-deps ## train and measure one MobileNet on Fashion-MNIST (th
 test: install system-deps ## run the default test suite (fast: slow tests deselected)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-test-all: install system-deps ## run every test, the slow ones too
+slurm-deps: ## Debian packages of the one-node SLURM cluster the cluster tests start (root + apt-get)
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		command -v slurmctld >/dev/null 2>&1 && command -v slurmdbd >/dev/null 2>&1 && command -v mariadbd >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends munge slurmctld slurmd slurm-client slurmdbd mariadb-server; }; \
+	else echo "slurm-deps: no root apt-get here; install Debian's munge, slurmctld, slurmd, slurm-client, slurmdbd and mariadb-server yourself"; fi
+
+test-slurm: install system-deps slurm-deps ## the cluster tests: sweeps on a real one-node SLURM cluster on loopback
+	$(BIN)/python -m pytest -m slurm $(PYTEST_ARGS)
+
+test-all: install system-deps slurm-deps ## run every test, the slow ones too
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 cost: install ## mult-adds and params of the default model at 224 px

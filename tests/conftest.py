@@ -17,6 +17,7 @@ from mobisweep.config import config_composer
 
 if TYPE_CHECKING:
     from .services import Postgres
+    from .slurm import Slurm
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -72,4 +73,20 @@ def postgres() -> Iterator["Postgres"]:
             raise  # CI installs PostgreSQL: a server that does not start there is a failure
         pytest.skip(f"no PostgreSQL server: {error}")
     yield server
+    stop()
+
+
+@pytest.fixture(scope="session")
+def slurm() -> Iterator["Slurm"]:
+    """A one-node SLURM cluster on 127.0.0.1 for this session (skipped, saying why, where none
+    starts; CI installs it, so there a cluster that does not start is a failure)."""
+    from .slurm import start_slurm
+
+    try:
+        cluster, stop = start_slurm()
+    except RuntimeError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no SLURM cluster: {error}")
+    yield cluster
     stop()

@@ -18,6 +18,10 @@ from mobisweep.validate import validate_config, validate_resolution
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def app(cfg: DictConfig) -> float | list[float]:
+    # A launcher's job (submitit on SLURM, a joblib worker) calls this without main(): there too
+    # SIGTERM (pre-emption, scancel, a time limit) ends the trial as an interrupt, which leaves no
+    # result behind, so that a requeued job runs again instead of reporting a failure.
+    raise_on_sigterm()
     # In a sweep the sweeper records a refused trial as failed and goes on; alone, it exits 2.
     single = HydraConfig.get().mode == RunMode.RUN
     with config_errors_exit() if single else contextlib.nullcontext():

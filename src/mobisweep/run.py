@@ -130,7 +130,12 @@ def run(cfg: DictConfig, cost: Cost | None = None) -> float | list[float] | Prun
     finally:
         if share is not None:
             share.leave()
-        tracking.finish(logger, failed=failed)
+        try:
+            tracking.finish(logger, failed=failed)
+        except Exception as error:  # noqa: BLE001 - W&B's service, SIGTERMed beside the trial
+            if not failed:
+                raise
+            log.warning("the W&B run could not be closed: %s: %s", type(error).__name__, error)
     if not cfg.get("keep_checkpoints"):
         drop_checkpoint(output_dir)
     output_console().print(trial_table(result))

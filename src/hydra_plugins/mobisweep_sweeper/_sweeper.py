@@ -32,7 +32,7 @@ from mobisweep.cli import config_errors_exit, output_console
 from mobisweep.sweep.arguments import check_arguments, check_points
 from mobisweep.sweep.budget import Budget
 from mobisweep.sweep.recorder import OUTPUT_DIR, RESUMED_FROM, WORKER, Recorder
-from mobisweep.sweep.slots import Slots
+from mobisweep.sweep.slots import Slots, ended_without_result
 from mobisweep.sweep.space import SearchSpace, parse_search_space
 from mobisweep.sweep.storage import absolute_url, check_no_password, masked, open_storage
 from mobisweep.sweep.study import claim_trials, count_states, open_study
@@ -166,9 +166,11 @@ class OptunaSweeper(Sweeper):
             # a free slot (nothing left to claim a moment ago) may find its trial queued again.
             for trial, ret in slots.wait(timeout=min(self.heartbeat_interval, 5)):
                 heartbeat.remove(trial)
-                if isinstance(ret, BaseException):  # the launcher's own failure ends the sweep
-                    recorder.abandoned(trial, ret)
-                    raise ret
+                if isinstance(ret, BaseException):
+                    recorder.abandoned(trial, ret)  # FAIL: retried, from its checkpoint
+                    if not ended_without_result(ret):
+                        raise ret  # the launcher's own failure (it cannot submit) ends the sweep
+                    continue
                 recorder.finished(trial, ret)
 
     def _sampler(self) -> optuna.samplers.BaseSampler:

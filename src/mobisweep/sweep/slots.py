@@ -24,6 +24,17 @@ from hydra.plugins.launcher import Launcher
 log = logging.getLogger(__name__)
 
 
+def ended_without_result(error: BaseException) -> bool:
+    """Whether the launcher says the trial's job ended without a result: a SLURM job cancelled
+    (``scancel``), past its time limit, or killed (submitit's ``UncompletedJobError``). That is
+    the trial's failure, not the sweep's."""
+    try:
+        from submitit.core.utils import UncompletedJobError
+    except ImportError:
+        return False
+    return isinstance(error, UncompletedJobError)
+
+
 def runs_in_process(launcher: Launcher) -> bool:
     """Whether the launcher runs its jobs inside this process (Hydra's basic launcher)."""
     from hydra._internal.core_plugins.basic_launcher import BasicLauncher
@@ -66,7 +77,9 @@ class Slots:
         try:
             (ret,) = self.launcher.launch([list(overrides)], initial_job_idx=job_idx)
             return ret
-        except BaseException as error:  # noqa: BLE001 - handed to the sweeper, which decides
+        except Exception as error:  # noqa: BLE001 - handed to the sweeper, which decides
+            return error
+        except BaseException as error:
             if self.size == 1:
                 raise  # Ctrl-C in the main thread stays an interrupt of the sweep
             return error
