@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps slurm-deps run test test-slurm test-all cost paper reference clean
+.PHONY: help install system-deps slurm-deps run test test-slow test-slurm test-all cost paper reference clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ slurm-deps: ## Debian packages of the one-node SLURM cluster the cluster tests s
 		command -v slurmctld >/dev/null 2>&1 && command -v slurmdbd >/dev/null 2>&1 && command -v mariadbd >/dev/null 2>&1 || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends munge slurmctld slurmd slurm-client slurmdbd mariadb-server; }; \
 	else echo "slurm-deps: no root apt-get here; install Debian's munge, slurmctld, slurmd, slurm-client, slurmdbd and mariadb-server yourself"; fi
+
+test-slow: install system-deps slurm-deps ## the slow tests, cluster tests included, but not those that need a quiet machine (CI runs it)
+	$(BIN)/python -m pytest -m "slow and not quiet" $(PYTEST_ARGS)
 
 test-slurm: install system-deps slurm-deps ## the cluster tests: sweeps on a real one-node SLURM cluster on loopback
 	$(BIN)/python -m pytest -m slurm $(PYTEST_ARGS)

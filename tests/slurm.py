@@ -68,12 +68,27 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait(condition: Callable[[], bool], what: str, log: Path | None, seconds: float = 30) -> None:
+def _kill_cluster_processes(conf: Path) -> None:
+    """Whatever still runs with this cluster's SLURM_CONF (slurmstepd, a job's processes): the
+    kernel's view, since a job outlives the slurmd that started it."""
+    marker = f"SLURM_CONF={conf}".encode()
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0"):
+                os.kill(int(environ.parent.name), 9)
+        except (OSError, ValueError):
+            continue
+
+
+def _wait(condition: Callable[[], bool], what: str, log: Path | None, seconds: float = 30,
+          check: bool = True) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.2)
+    if not check:
+        return
     tail = log.read_text()[-800:] if log is not None and log.exists() else ""
     raise RuntimeError(f"{what} did not come up in {seconds:.0f} s: {tail}")
 
@@ -102,6 +117,12 @@ def start_slurm() -> tuple[Slurm, Callable[[], None]]:
             raise RuntimeError(f"{command[0]} failed: {(done.stderr or done.stdout).strip()[-500:]}")
 
     def stop() -> None:
+        # Jobs first: a daemon stopped under a running job would leave its processes behind.
+        if processes:
+            subprocess.run([_binary("scancel"), "--user=root"], env=env, capture_output=True)
+            _wait(lambda: not subprocess.run([_binary("squeue"), "-h", "-t", "RUNNING,COMPLETING"],
+                                             env=env, capture_output=True, text=True).stdout.strip(),
+                  "the end of the jobs", None, seconds=30, check=False)
         for process in reversed(processes):
             process.terminate()
         for process in reversed(processes):
@@ -109,6 +130,7 @@ def start_slurm() -> tuple[Slurm, Callable[[], None]]:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        _kill_cluster_processes(root / "slurm.conf")
         shutil.rmtree(root, ignore_errors=True)
 
     try:

@@ -171,3 +171,53 @@ def test_ctrl_c_marks_the_trial_interrupted_and_the_next_run_resumes_it(tmp_path
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.COMPLETE]
     assert trials[1].user_attrs[RETRY_OF] == trial.number
     assert "mobisweep:resumed_from" in trials[1].user_attrs
+
+
+def children_of(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (joblib's workers of a sweeper)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow
+def test_sigterm_to_a_sweeper_with_two_slots_interrupts_both_trials_and_stops_its_workers(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    args = ["+sweep=alpha_rho", *LONG, "hydra/launcher=parallel", "hydra.launcher.n_jobs=2"]
+    worker = start_worker(tmp_path, storage, "slots_sigterm", *args)
+    study = wait_for_study(storage, "slots_sigterm", worker)
+    def training() -> list[optuna.trial.FrozenTrial]:  # running, one epoch done
+        return [t for t in study.get_trials(states=(TrialState.RUNNING,))
+                if "mobisweep:output_dir" in t.user_attrs
+                and last_checkpoint(Path(t.user_attrs["mobisweep:output_dir"])).is_file()]
+
+    deadline = time.monotonic() + 300
+    while len(training()) < 2:
+        assert worker.poll() is None, log_of(worker)
+        assert time.monotonic() < deadline, "two trials never ran side by side"
+        time.sleep(0.2)
+    workers = children_of(worker.pid)
+    assert workers  # joblib's processes run the trials
+    worker.send_signal(signal.SIGTERM)  # the sweeper alone, as a scheduler or `kill` sends it
+    worker.wait(timeout=120)
+    assert worker.returncode != 0, log_of(worker)
+    trials = study.get_trials()
+    assert len(trials) == 2 and all(t.state == TrialState.FAIL for t in trials)
+    assert all(t.user_attrs[INTERRUPTED] is True for t in trials), log_of(worker)
+    deadline = time.monotonic() + 60
+    while any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"joblib's workers outlived the sweeper: {workers}"
+        time.sleep(0.5)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"

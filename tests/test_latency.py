@@ -31,7 +31,8 @@ def test_summary_statistics():
     assert stats["cv"] == pytest.approx(torch.tensor([1.0, 2, 3, 4, 100]).std().item() / 22.0)
 
 
-@pytest.mark.slow  # timing on a shared machine: `make test-all` runs it, the default suite does not
+@pytest.mark.slow
+@pytest.mark.quiet  # timing on a shared machine: `make test-all` runs it, CI and the default suite do not
 def test_repeatable_and_agrees_with_torch_benchmark(tmp_path):
     model = MobileNetV1()
     runs = [measure_latency(model, 224, lock_file=tmp_path / "lock") for _ in range(5)]

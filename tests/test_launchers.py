@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import optuna
+import pytest
 from optuna.trial import TrialState
 
 from .conftest import TINY_TRIAL, run_module
@@ -53,6 +54,7 @@ def test_parallel_slots_take_the_next_trial_as_soon_as_one_frees(tmp_path):
     assert trials[1].datetime_complete <= trials[2].datetime_start < trials[0].datetime_complete
 
 
+@pytest.mark.slow  # the same submitit path runs on a real cluster in tests/test_slurm.py
 def test_slurm_local_twin_runs_a_two_trial_sweep_through_submitit(tmp_path):
     study = sweep(tmp_path, "hydra/launcher=slurm_local")
     assert len(results(study)) == 2
