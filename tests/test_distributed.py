@@ -124,6 +124,7 @@ def wait_for_checkpoint(study: optuna.Study, worker: subprocess.Popen) -> optuna
 LONG = [*TINY[:2], "trainer.max_epochs=6", *TINY[3:], "model.alpha=choice(0.25)", "data.rho=1.0,0.571"]
 
 
+@pytest.mark.slow  # a fault of many workers; CI runs it (make test-slow)
 def test_a_killed_worker_trial_fails_is_retried_and_resumes(tmp_path, postgres):
     database = postgres.create_database("kill9")
     env = {"PGPASSWORD": postgres.password}

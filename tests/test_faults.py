@@ -46,6 +46,7 @@ def one_error_line(result: subprocess.CompletedProcess[str], message: str) -> No
     assert len([line for line in result.stderr.splitlines() if "error" in line.lower()]) == 1
 
 
+@pytest.mark.slow  # two sweeps; CI runs it (make test-slow)
 def test_a_study_name_with_a_space_and_non_ascii_letters_runs_and_resumes(tmp_path):
     name = "stüdy ü"
     first = sweep(tmp_path, *ONE_POINT, f"study_name='{name}'")
@@ -116,6 +117,7 @@ def test_sigterm_during_latency_marks_the_trial_interrupted_and_the_rerun_trains
     assert [t.state for t in trials(tmp_path, "sigterm")] == [TrialState.FAIL, TrialState.COMPLETE]
 
 
+@pytest.mark.slow  # three runs; CI runs it (make test-slow)
 def test_a_reused_run_folder_of_another_configuration_is_refused(tmp_path):
     args = [*TINY_TRIAL, "model.alpha=0.25", f"hydra.run.dir={tmp_path}"]
     assert run_module("mobisweep", *args).returncode == 0
@@ -132,6 +134,7 @@ def test_a_reused_run_folder_of_another_configuration_is_refused(tmp_path):
     # (The same configuration again returns its result: the next test.)
 
 
+@pytest.mark.slow  # three runs; CI runs it (make test-slow)
 def test_a_finished_trial_keeps_no_checkpoint_and_is_not_trained_again(tmp_path):
     args = [*TINY_TRIAL, "model.alpha=0.25", f"hydra.run.dir={tmp_path}"]
     first = run_module("mobisweep", *args)

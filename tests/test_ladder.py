@@ -62,6 +62,7 @@ def test_a_budget_with_one_network_only_is_not_a_rung_yet():
     assert found[0].se == pytest.approx(((.3 * .7 + .4 * .6) / 1000) ** 0.5)
 
 
+@pytest.mark.slow  # a ladder of real sweeps; CI runs it (make test-slow)
 def test_the_ladder_sweep_runs_each_budget_as_its_own_schedule_smallest_first(tmp_path):
     result = run_module("mobisweep", "+sweep=thin_vs_shallow_ladder", "data=digits",
                         "data.train_subset=200", "latency=none", "logger.mode=offline",

@@ -62,6 +62,7 @@ def test_slurm_local_twin_runs_a_two_trial_sweep_through_submitit(tmp_path):
     assert len([p for p in (tmp_path / ".submitit").glob("*/*_result.pkl")]) == 2
 
 
+@pytest.mark.slow  # three processes; CI runs it (make test-slow)
 def test_ddp_on_cpu_trains_one_trial_with_two_processes_and_logs_the_same_metrics(tmp_path):
     records = {}
     for name, extra in (("single", []), ("ddp", ["trainer=ddp", "trainer.accelerator=cpu"])):

@@ -90,6 +90,7 @@ def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert "1 failed" in result.stdout
 
 
+@pytest.mark.slow  # two sweeps; CI runs it (make test-slow)
 def test_free_search_samples_within_bounds_and_n_trials_is_the_study_total(tmp_path):
     args = ["+sweep=pareto", *TINY, "hydra.sweeper.n_trials=2"]
     assert sweep(tmp_path, *args).returncode == 0
@@ -105,6 +106,7 @@ def test_free_search_samples_within_bounds_and_n_trials_is_the_study_total(tmp_p
     assert len(load(tmp_path, "pareto").get_trials()) == 3
 
 
+@pytest.mark.slow  # a grid with seeds; CI runs it (make test-slow)
 def test_seeds_repeat_a_point_and_the_record_shows_mean_sd_n_and_curves(tmp_path):
     """thin_vs_shallow: the paper's two models, each with three seeds (here two epochs on digits)."""
     result = sweep(tmp_path, "+sweep=thin_vs_shallow", *TINY[:-4], "trainer.max_epochs=2",
