@@ -22,6 +22,7 @@ from pathlib import Path
 BINARIES = ("munged", "mungekey", "slurmctld", "slurmd", "slurmdbd", "sbatch", "sacct",
             "sacctmgr", "mariadbd", "mariadb-install-db")
 PACKAGES = "munge slurmctld slurmd slurm-client slurmdbd mariadb-server"
+PARTITION = "debug"
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Slurm:
     root: Path
     conf: Path
     node: str
-    partition: str = "debug"
+    partition: str = PARTITION
 
     @property
     def env(self) -> dict[str, str]:
@@ -205,7 +206,7 @@ JobCompType=jobcomp/none
 MinJobAge=3600
 KillWait=5
 NodeName={node} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory=4096 State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 """)
         # slurmdbd reads slurmdbd.conf from beside SLURM_CONF
         daemon("slurmdbd", "-D", log="slurmdbd.out")

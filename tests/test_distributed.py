@@ -14,7 +14,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from mobisweep.trial import last_checkpoint
+from mobisweep.trial_files import last_checkpoint
 from mobisweep.sweep.storage import open_storage
 from mobisweep.sweep.study import INTERRUPTED, RETRY_OF
 
@@ -174,17 +174,20 @@ def test_ctrl_c_marks_the_trial_interrupted_and_the_next_run_resumes_it(tmp_path
     assert "mobisweep:resumed_from" in trials[1].user_attrs
 
 
+def _stat(pid: int | str) -> tuple[str, int]:
+    """A process's state letter and parent pid from /proc; a process that is gone reads as a
+    zombie ("Z")."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return "Z", 0
+    return fields[0], int(fields[1])
+
+
 def children_of(pid: int) -> set[int]:
-    """The processes whose parent is ``pid`` (joblib's workers of a sweeper)."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.add(int(stat.parent.name))
-    return found
+    """The live processes whose parent is ``pid`` (joblib's workers of a sweeper)."""
+    return {int(path.name) for path in Path("/proc").glob("[0-9]*")
+            if (stat := _stat(path.name))[0] != "Z" and stat[1] == pid}
 
 
 @pytest.mark.slow
@@ -212,13 +215,7 @@ def test_sigterm_to_a_sweeper_with_two_slots_interrupts_both_trials_and_stops_it
     assert len(trials) == 2 and all(t.state == TrialState.FAIL for t in trials)
     assert all(t.user_attrs[INTERRUPTED] is True for t in trials), log_of(worker)
     deadline = time.monotonic() + 60
-    while any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in workers):
+    while any(_stat(pid)[0] != "Z" for pid in workers):
         assert time.monotonic() < deadline, f"joblib's workers outlived the sweeper: {workers}"
         time.sleep(0.5)
 
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return "Z"

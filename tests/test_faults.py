@@ -18,7 +18,8 @@ from optuna.trial import TrialState
 from PIL import Image
 
 from mobisweep.errors import ConfigError
-from mobisweep.trial import finite_metrics, last_checkpoint, write_result
+from mobisweep.trial import finite_metrics
+from mobisweep.trial_files import last_checkpoint, write_result
 from mobisweep.sweep.space import parse_search_space
 from mobisweep.sweep.storage import masked, scrub
 from mobisweep.sweep.study import INTERRUPTED, open_study

@@ -19,15 +19,15 @@ from .conftest import REPO, TINY_TRIAL
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
 
 # One CPU and 1 GB per trial; two trials at once on the node's two CPUs.
-LAUNCHER = ["hydra/launcher=slurm", "hydra.launcher.partition=debug",
-            "hydra.launcher.gpus_per_node=null", "hydra.launcher.cpus_per_task=1",
+LAUNCHER = ["hydra/launcher=slurm", "hydra.launcher.gpus_per_node=null", "hydra.launcher.cpus_per_task=1",
             "hydra.launcher.mem_gb=1", "hydra.launcher.array_parallelism=2"]
 
 
 def start(slurm, tmp_path: Path, *overrides: str) -> subprocess.Popen:
     """A sweep on the cluster: the sweeper runs here, each trial as a SLURM job."""
     command = [sys.executable, "-m", "mobisweep", "+sweep=alpha_rho", *TINY_TRIAL, "data.rho=1.0",
-               *LAUNCHER, "study_name=cluster", f"hydra.sweep.dir={tmp_path / 'sweep'}",
+               *LAUNCHER, f"hydra.launcher.partition={slurm.partition}", "study_name=cluster",
+               f"hydra.sweep.dir={tmp_path / 'sweep'}",
                f"hydra.sweeper.storage=journal:///{tmp_path / 'journal.log'}",
                "hydra.sweeper.heartbeat_interval=2", *overrides, "-m"]
     return subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -40,7 +40,7 @@ class CoreShare:
 
     def __getstate__(self) -> dict[str, Any]:
         # Pickled into the processes of ddp_spawn: each joins there on its own (ShareCores.setup).
-        return {"registry": self.registry, "limit": self.limit}
+        return {"registry": self.registry}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["registry"])

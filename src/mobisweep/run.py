@@ -23,20 +23,23 @@ from mobisweep.cores import CoreShare, ShareCores
 from mobisweep.cost import Cost
 from mobisweep.latency import measure_latencies
 from mobisweep.module import ClassificationModule
-from mobisweep.sweep.intermediate import Pruned, study_reporter
+from mobisweep.sweep.intermediate import study_reporter
+from mobisweep.sweep.recorder import Pruned
 from mobisweep.trial import (
     Trial,
     assemble,
     claim_output_dir,
     data_sizes,
-    drop_checkpoint,
     finite_metrics,
     flat_config,
+    resume_from,
+    trial_table,
+)
+from mobisweep.trial_files import (
+    drop_checkpoint,
     last_checkpoint,
     read_result,
     result_file,
-    resume_from,
-    trial_table,
     write_result,
 )
 

@@ -22,14 +22,7 @@ from mobisweep.errors import ConfigError
 from mobisweep.files import write_json
 from mobisweep.memory import check_training_fits, check_weights_fit
 from mobisweep.models import build_model, model_label
-from mobisweep.trial_files import (  # noqa: F401 - where run.py and the tests find them
-    RESULT_FILE,
-    drop_checkpoint,
-    last_checkpoint,
-    read_result,
-    result_file,
-    write_result,
-)
+from mobisweep.trial_files import last_checkpoint, result_file
 from mobisweep.validate import validate_config, validate_resolution
 
 CONFIG_FILE = "trial_config.json"

@@ -18,7 +18,7 @@ import socket
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
 from hydra.core.plugins import Plugins
@@ -40,6 +40,8 @@ from mobisweep.sweep.workers import Heartbeat, detects_dead_workers, fail_stale_
 
 # The training stack (torch, Lightning, the results' plots) is imported by _sweep once the
 # arguments and every point's values have passed: a refused sweep exits in about a second.
+if TYPE_CHECKING:
+    from mobisweep.sweep.preflight import PointCosts
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -102,12 +104,12 @@ class OptunaSweeper(Sweeper):
         budget = Budget.from_config(OmegaConf.to_container(node) if (
             node := OmegaConf.select(self.config, "sweep.budget")) is not None else None)
         points = space.grid() if self.grid else space.probes()
-        check_points(self._trial_config, space, points)
+        checked = check_points(self._trial_config, space, points)
         from mobisweep.results import finish_sweep
         from mobisweep.sweep.preflight import PointCosts
 
-        costs = PointCosts(self._trial_config, space)
-        costs.check(points)
+        costs = PointCosts()
+        costs.check(checked)
         study_name = self.study_name or "mobisweep"
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
         storage = open_storage(self.storage, self.heartbeat_interval, self.grace_period)
@@ -135,7 +137,7 @@ class OptunaSweeper(Sweeper):
         finish_sweep(study, list(self.config.objectives), self.sweep_dir, self.config.get("logger"))
 
     def _run_slots(self, study: optuna.Study, storage: Any, space: SearchSpace, budget: Budget,
-                   costs: Any, recorder: Recorder, study_name: str, slots: Slots,
+                   costs: PointCosts, recorder: Recorder, study_name: str, slots: Slots,
                    heartbeat: Heartbeat, detects_dead: bool) -> None:
         """Claim a trial for every free slot, launch it, record each trial as it ends."""
         while True:
@@ -156,8 +158,6 @@ class OptunaSweeper(Sweeper):
             if claimed and slots.free:
                 continue  # refused or over budget: claim the next at once
             if not slots.busy:
-                if claimed:
-                    continue
                 if elsewhere and detects_dead and self.wait_for_running:
                     time.sleep(min(self.heartbeat_interval, 5))
                     continue
@@ -182,8 +182,8 @@ class OptunaSweeper(Sweeper):
             return self.sampler
         return instantiate(self.sampler)
 
-    def _prepare(self, trial: optuna.Trial, space: SearchSpace, budget: Budget, costs: Any,
-                 recorder: Recorder, study_name: str) -> tuple[optuna.Trial, list[str]] | None:
+    def _prepare(self, trial: optuna.Trial, space: SearchSpace, budget: Budget,
+                 costs: PointCosts, recorder: Recorder, study_name: str) -> tuple[optuna.Trial, list[str]] | None:
         """The trial's overrides, or None when it is refused or over budget (and so recorded)."""
         params = space.suggest(trial)
         overrides = [*space.overrides(params), f"trial_number={trial.number}",

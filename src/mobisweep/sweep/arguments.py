@@ -64,9 +64,13 @@ def check_arguments(config: DictConfig, space: SearchSpace, directions: Sequence
 
 
 def check_points(compose: Callable[[list[str]], DictConfig], space: SearchSpace,
-                 points: Sequence[dict[str, Any]]) -> None:
-    """Every point's values and its batch of input images, as a single run checks them."""
+                 points: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], DictConfig]]:
+    """Every point's values and its batch of input images, as a single run checks them; returns
+    each checked point with its composed config (``PointCosts.check`` goes on from them)."""
+    checked = []
     for point in points[:MAX_CHECKED_POINTS]:
         cfg = compose([*space.overrides(point), "trial_number=0"])
         validate_config(cfg)
         validate_resolution(cfg.data)
+        checked.append((point, cfg))
+    return checked

@@ -16,7 +16,6 @@ from omegaconf import DictConfig
 from mobisweep.metrics import BY_NAME, TOP1
 from mobisweep.sweep.cost_aware import CURVE_ATTR, CostAwarePruner, Peer
 from mobisweep.sweep.optuna_internals import running_trial
-from mobisweep.sweep.recorder import Pruned  # noqa: F401 - what run.py returns
 from mobisweep.sweep.storage import open_storage
 
 PRUNED_AT = "mobisweep:pruned_at_epoch"

@@ -7,7 +7,7 @@ Each point's model is built and counted once; the budget reuses those counts.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from omegaconf import DictConfig
@@ -15,8 +15,6 @@ from omegaconf import DictConfig
 from mobisweep.config import instantiate_node
 from mobisweep.errors import ConfigError
 from mobisweep.latency import measure_latencies
-from mobisweep.sweep.arguments import MAX_CHECKED_POINTS
-from mobisweep.sweep.space import SearchSpace
 from mobisweep.sweep.study import point_key
 from mobisweep.trial import assemble, preflight
 
@@ -27,16 +25,15 @@ NOT_READ = ("rho", "resolution", "base_resolution", "batch_size", "seed")
 class PointCosts:
     """Each point's config assembled once: refused up front, its cost kept for the budget."""
 
-    def __init__(self, compose: Callable[[list[str]], DictConfig], space: SearchSpace) -> None:
-        self.compose, self.space = compose, space
+    def __init__(self) -> None:
         self.costs: dict[str, dict[str, float]] = {}
         self.latencies: dict[str, dict[str, Any]] = {}
 
-    def check(self, points: Sequence[dict[str, Any]]) -> None:
-        """Assemble every point (a free search: every bound and choice) and read each data set."""
+    def check(self, checked: Sequence[tuple[dict[str, Any], DictConfig]]) -> None:
+        """Assemble every point that ``sweep.arguments.check_points`` checked and composed (a free
+        search: every bound and choice), and read each data set."""
         read: set[str] = set()
-        for point in points[:MAX_CHECKED_POINTS]:
-            cfg = self.compose([*self.space.overrides(point), "trial_number=0"])
+        for point, cfg in checked:
             self.costs[point_key(point)] = preflight(cfg).metrics()  # shapes only: no weights
             datamodule = instantiate_node(cfg.data, field="data")  # every point's data settings
             trainer = str(sorted((k, str(v)) for k, v in cfg.trainer.items()))

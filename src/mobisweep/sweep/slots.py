@@ -13,15 +13,12 @@ that launcher runs the task in-process, where only the main thread can take Ctrl
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 from collections.abc import Hashable, Sequence
 from typing import Any
 
 from hydra.plugins.launcher import Launcher
-
-log = logging.getLogger(__name__)
 
 
 def ended_without_result(error: BaseException) -> bool:
@@ -48,7 +45,7 @@ class Slots:
     def __init__(self, launcher: Launcher, size: int) -> None:
         self.launcher = launcher
         self.size = 1 if runs_in_process(launcher) else max(1, size)
-        self.running: dict[Hashable, threading.Thread] = {}
+        self.running: set[Hashable] = set()  # the keys of the trials in flight
         self._done: queue.Queue[tuple[Hashable, Any]] = queue.Queue()
 
     @property
@@ -65,12 +62,12 @@ class Slots:
         if self.free < 1:
             raise RuntimeError("no free slot")  # the sweeper claims only as many as are free
         if self.size == 1:  # in the main thread: signals reach the trial as before
-            self.running[key] = threading.current_thread()
+            self.running.add(key)
             self._done.put((key, self._launch(overrides, job_idx)))
             return
         thread = threading.Thread(target=lambda: self._done.put(
             (key, self._launch(overrides, job_idx))), name=f"mobisweep-slot-{job_idx}", daemon=True)
-        self.running[key] = thread
+        self.running.add(key)
         thread.start()
 
     def _launch(self, overrides: Sequence[str], job_idx: int) -> Any:
@@ -95,7 +92,7 @@ class Slots:
         except queue.Empty:
             pass
         for key, _ in ended:
-            self.running.pop(key, None)
+            self.running.discard(key)
         return ended
 
     def stop(self) -> None:
