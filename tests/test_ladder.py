@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from mobisweep.results.ladder import COMPARISONS, ladder_table, rungs, verdict
+from mobisweep.results.ladder import COMPARISONS, ladder_table, rungs, trend, verdict
 from mobisweep.results.ladder_plots import draw_gap_vs_budget
 
 from .conftest import run_module
@@ -52,6 +52,31 @@ def test_a_gap_within_two_standard_errors_of_the_budget_before_has_converged():
     assert "| 32 | 53.67 ± 2.08 | 52.33 ± 2.52 | +1.33 ± " in table and "(within 2 SE)" in table
 
 
+def test_a_noisy_rung_cannot_hide_a_trend_over_the_whole_ladder():
+    # From 32 to 64 epochs the gap moves less than the noisy 32-epoch rung's 2 SE ("converged"),
+    # yet it grows at every doubling: the slope over all four budgets says so.
+    found = rungs(THIN_VS_SHALLOW, rows_for({8: ([.30, .31, .32], [.36, .37, .385]),
+                                             16: ([.40, .41, .42], [.445, .45, .46]),
+                                             32: ([.44, .50, .46], [.47, .49, .50]),
+                                             64: ([.50, .51, .52], [.505, .51, .53])}))
+    text = verdict(THIN_VS_SHALLOW, found)
+    assert "converged (+1.50 points from 32 epochs" in text
+    slope = trend(found)
+    assert slope is not None and slope.budgets == 4 and slope.slope > 2 * slope.se
+    assert f"over all 4 budgets the gap moves {100 * slope.slope:+.2f} ± " in text
+    assert text.endswith("(beyond 2 SE: it still trends)")
+
+
+def test_a_flat_ladder_has_no_trend_and_two_budgets_have_no_slope():
+    flat = {epochs: ([.50, .52, .51], [.51, .525, .525]) for epochs in (8, 16, 32)}
+    flat[16] = ([.52, .51, .50], [.525, .525, .51])
+    found = rungs(THIN_VS_SHALLOW, rows_for(flat))
+    slope = trend(found)
+    assert slope is not None and abs(slope.slope) <= 2 * slope.se
+    assert verdict(THIN_VS_SHALLOW, found).endswith("(within 2 SE: no trend)")
+    assert trend(found[:2]) is None
+
+
 def test_a_budget_with_one_network_only_is_not_a_rung_yet():
     rows = rows_for({8: ([.3], [.4])}) + [r for r in rows_for({16: ([.5], [.6])})
                                           if r["model"] == "mobilenet_075"]
@@ -91,3 +116,4 @@ def test_the_ladder_sweep_runs_each_budget_as_its_own_schedule_smallest_first(tm
     assert "at 2 epochs:" in printed.stdout
     drawn = draw_gap_vs_budget("thin_vs_shallow_ladder", rows, reference)
     assert drawn.name == "gap_vs_budget.png" and drawn.stat().st_size > 10_000
+

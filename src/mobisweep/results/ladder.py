@@ -84,6 +84,39 @@ def moved(rung: Rung, before: Rung) -> bool:
     return abs(rung.gap - before.gap) > 2 * math.hypot(rung.se, before.se)
 
 
+@dataclass(frozen=True)
+class Trend:
+    slope: float  # change of the gap per doubling of the budget, as a fraction
+    se: float
+    budgets: int
+    centre: tuple[float, float]  # the weighted means of log2(epochs) and of the gap: the fit's pivot
+
+    def gap_at(self, epochs: float) -> float:
+        return self.centre[1] + self.slope * (math.log2(epochs) - self.centre[0])
+
+
+def trend(found: Sequence[Rung]) -> Trend | None:
+    """The gap's slope against log2(epochs) over every rung (inverse-variance weighted least squares).
+
+    The one-step rule compares two rungs only, so one noisy rung can pass it vacuously; the slope
+    over the whole ladder weighs every budget by its precision. None under three rungs, or where a
+    rung's standard error is unknown or zero (its weight would be infinite).
+    """
+    if len(found) < 3:
+        return None
+    se = [r.se for r in found]
+    if not all(math.isfinite(s) and s > 0 for s in se):
+        return None
+    weights = [1 / s**2 for s in se]
+    x = [math.log2(r.epochs) for r in found]
+    total = sum(weights)
+    x_mean = sum(w * xi for w, xi in zip(weights, x)) / total
+    y_mean = sum(w * r.gap for w, r in zip(weights, found)) / total
+    sxx = sum(w * (xi - x_mean) ** 2 for w, xi in zip(weights, x))
+    sxy = sum(w * (xi - x_mean) * (r.gap - y_mean) for w, xi, r in zip(weights, x, found))
+    return Trend(sxy / sxx, 1 / math.sqrt(sxx), len(found), (x_mean, y_mean))
+
+
 def leader(comparison: Comparison, rung: Rung) -> str:
     if abs(rung.gap) <= 2 * rung.se:
         return "a tie within 2 SE"
@@ -100,8 +133,15 @@ def verdict(comparison: Comparison, found: Sequence[Rung]) -> str:
     before = found[-2]
     change = last.gap - before.gap
     state = "still moving" if moved(last, before) else "converged"
-    return (f"{text}; {state} ({100 * change:+.2f} points from {_epochs(before.epochs)}, "
-            f"2 SE of the change = {200 * math.hypot(last.se, before.se):.2f})")
+    text += (f"; {state} ({100 * change:+.2f} points from {_epochs(before.epochs)}, "
+             f"2 SE of the change = {200 * math.hypot(last.se, before.se):.2f})")
+    slope = trend(found)
+    if slope is None:
+        return text
+    trending = abs(slope.slope) > 2 * slope.se
+    return (f"{text}; over all {slope.budgets} budgets the gap moves {100 * slope.slope:+.2f} ± "
+            f"{100 * slope.se:.2f} points per doubling of the budget "
+            f"({'beyond 2 SE: it still trends' if trending else 'within 2 SE: no trend'})")
 
 
 def _epochs(count: int) -> str:
@@ -118,8 +158,8 @@ def ladder_table(name: str, rows: Sequence[dict[str, str]]) -> list[str]:
     found = rungs(comparison, rows)
     if not found:
         return ["(no budget at which both networks finished yet)"]
-    lines = [f"| epochs | {comparison.a} top-1 % | {comparison.b} top-1 % | gap ± SE (n) | "
-             "change from the budget before |", "|---|---|---|---|---|"]
+    lines = [(f"| epochs | {comparison.a} top-1 % | {comparison.b} top-1 % | gap ± SE (n) | "
+             "change from the budget before |"), "|---|---|---|---|---|"]
     for i, rung in enumerate(found):
         change = "—"
         if i:
@@ -128,6 +168,6 @@ def ladder_table(name: str, rows: Sequence[dict[str, str]]) -> list[str]:
                       f"({'beyond' if moved(rung, before) else 'within'} 2 SE)")
         lines.append(f"| {rung.epochs} | {_cell(rung.a)} | {_cell(rung.b)} | "
                      f"{100 * rung.gap:+.2f} ± {100 * rung.se:.2f} ({rung.n}) | {change} |")
-    lines += ["", f"- {comparison.title}, {verdict(comparison, found)}. The paper: "
-                  f"{comparison.paper_gap:+.1f} ({comparison.paper_source})."]
+    lines += ["", (f"- {comparison.title}, {verdict(comparison, found)}. The paper: "
+                  f"{comparison.paper_gap:+.1f} ({comparison.paper_source}).")]
     return lines

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from textwrap import fill
 
-from mobisweep.results.ladder import COMPARISONS, rungs, verdict
+from mobisweep.results.ladder import COMPARISONS, rungs, trend, verdict
 
 
 def draw_gap_vs_budget(name: str, rows: Sequence[dict[str, str]], out: Path) -> Path | None:
@@ -33,6 +33,11 @@ def draw_gap_vs_budget(name: str, rows: Sequence[dict[str, str]], out: Path) -> 
     for rung in found:
         ax.annotate(f"{100 * rung.gap:+.1f}", (rung.epochs, 100 * rung.gap), textcoords="offset points",
                     xytext=(0, 8), ha="center", fontsize=8, color=blue)
+    slope = trend(found)
+    if slope is not None:
+        ax.plot(epochs, [100 * slope.gap_at(e) for e in epochs],
+                ":", color="grey", label=f"weighted fit over {slope.budgets} budgets: "
+                f"{100 * slope.slope:+.2f} ± {100 * slope.se:.2f} per doubling")
     ax.axhline(comparison.paper_gap, color=red, ls="--",
                label=f"the paper, ImageNet ({comparison.paper_source}): {comparison.paper_gap:+.1f}")
     ax.axhline(0, color="black", lw=0.8)
