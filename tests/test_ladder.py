@@ -116,4 +116,3 @@ def test_the_ladder_sweep_runs_each_budget_as_its_own_schedule_smallest_first(tm
     assert "at 2 epochs:" in printed.stdout
     drawn = draw_gap_vs_budget("thin_vs_shallow_ladder", rows, reference)
     assert drawn.name == "gap_vs_budget.png" and drawn.stat().st_size > 10_000
-
