@@ -65,7 +65,7 @@ paper: install ## the paper's Tables 2 and 4-9 beside mobisweep's counts
 # into every trial's result.json, and the README's budget table is generated from those records.
 TINY_IMAGENET ?= ../shared/data/tiny-imagenet-200.tar.gz
 REFERENCE_SWEEPS := alpha_rho thin_vs_shallow dw_vs_full baselines thin_vs_shallow_ladder \
-	dw_vs_full_ladder
+	dw_vs_full_ladder design_space
 # 50 classes (every 4th wnid, 25,000 training and 2,500 validation images) for the MobileNet
 # family; 20 (10,000 / 1,000) or 10 classes (5,000 / 500) where one network costs 8.6x MobileNet
 # or more.
@@ -94,6 +94,9 @@ REFERENCE_ARGS_thin_vs_shallow_ladder := $(TINY_20) data.rho=0.5 $(REFERENCE_REC
 	'trainer.max_epochs=choice(8,16,32,64)'
 REFERENCE_ARGS_dw_vs_full_ladder := $(TINY_10) data.rho=0.5 optimizer.lr=0.02 \
 	scheduler.warmup_epochs=1 'trainer.max_epochs=choice(4,8,16)'
+# The design space: 4 alpha x 4 rho x 3 depths, 2 seeds, 12 epochs each on 20 classes at
+# 64/55/46/37 px; about 4-5 hours on this 2-core CPU.
+REFERENCE_ARGS_design_space := $(TINY_20) $(REFERENCE_RECIPE) trainer.max_epochs=12
 
 reference: $(addprefix reference-,$(REFERENCE_SWEEPS)) ## rerun every reference sweep on this CPU into sweeps/reference/
 

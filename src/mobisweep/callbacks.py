@@ -53,21 +53,28 @@ class ProgressBar(RichProgressBar):
 
 
 class ValidationCurves(pl.Callback):
-    """Validation top-1, top-5 and loss after every training epoch: the trial's learning curve.
+    """Validation top-1, top-5 and loss after every training epoch, and the epoch's wall seconds
+    (training and validation): the trial's learning curve, and the clock a replay simulates.
 
     Kept in the checkpoint (``state_dict``), so a resumed trial's curve starts at epoch 0.
     """
 
-    KEYS = tuple(figure.name for figure in metrics.CURVES)
+    KEYS = tuple(figure.name for figure in metrics.CURVES if figure is not metrics.EPOCH_SECONDS)
 
     def __init__(self) -> None:
         self.epochs: list[dict[str, float]] = []
+        self.started: float | None = None
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.started = time.perf_counter()
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking or trainer.state.fn != "fit":
             return
         point = {k: float(trainer.callback_metrics[k]) for k in self.KEYS
                  if k in trainer.callback_metrics}
+        if self.started is not None:
+            point[metrics.EPOCH_SECONDS.name] = time.perf_counter() - self.started
         self.epochs = [e for e in self.epochs if e["epoch"] != trainer.current_epoch]
         self.epochs.append({"epoch": trainer.current_epoch, **point})
 

@@ -42,6 +42,10 @@ IMAGES_PER_S = Figure("train/images_per_s", "training images/s", "img/s", "maxim
                       digits=0)
 TRAIN_SECONDS = Figure("train/seconds", "training seconds", "s", "minimize", "training",
                        objective=False, digits=0)
+# Wall seconds of one epoch, training and validation together: what a replay's simulated clock
+# advances by for that epoch.
+EPOCH_SECONDS = Figure("epoch/seconds", "epoch wall seconds", "s", "minimize", "training",
+                       objective=False, digits=1)
 LATENCY = Figure("latency/median_ms", "median latency", "ms", "minimize", "latency",
                  budget="latency_ms")
 LATENCY_P90 = Figure("latency/p90_ms", "p90 latency", "ms", "minimize", "latency")
@@ -58,6 +62,7 @@ DEPLOY_LATENCY_CV = Figure(f"{DEPLOY_PREFIX}cv", "latency CV at latency.resoluti
                            "minimize", "latency", objective=False, digits=3)
 
 FIGURES = (TOP1, TOP5, VAL_LOSS, MULT_ADDS, PARAMS, PARAMS_ALL, IMAGES_PER_S, TRAIN_SECONDS,
+           EPOCH_SECONDS,
            LATENCY, LATENCY_P90, LATENCY_CV, LATENCY_IQR, LATENCY_NOISY, DEPLOY_LATENCY,
            DEPLOY_LATENCY_CV)
 BY_NAME = {figure.name: figure for figure in FIGURES}
@@ -67,7 +72,7 @@ OBJECTIVES = tuple(figure.name for figure in FIGURES if figure.objective)
 BUDGETS = {figure.budget: figure for figure in FIGURES if figure.budget}
 COST = tuple(figure for figure in FIGURES if figure.source == "cost")
 # Per epoch of training: the learning curve kept in result.json and curves.csv.
-CURVES = (TOP1, TOP5, VAL_LOSS)
+CURVES = (TOP1, TOP5, VAL_LOSS, EPOCH_SECONDS)
 # Each trial's row in the summary, trials.csv, the report and W&B's table.
 SUMMARY = (TOP1, TOP5, MULT_ADDS, PARAMS, LATENCY, LATENCY_CV, IMAGES_PER_S, LATENCY_IQR,
            LATENCY_NOISY, DEPLOY_LATENCY, DEPLOY_LATENCY_CV)
