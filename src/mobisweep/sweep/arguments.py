@@ -13,7 +13,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from mobisweep.errors import ConfigError
-from mobisweep.sweep.cost_aware import CostAwarePruner
+from mobisweep.sweep.cost_aware import KnownCostRule
 from mobisweep.sweep.space import SearchSpace
 from mobisweep.validate import validate_config, validate_resolution
 
@@ -25,11 +25,11 @@ def check_arguments(config: DictConfig, space: SearchSpace, directions: Sequence
                     n_jobs: int, grid: bool, pruner: object = None,
                     storage: str | None = None) -> None:
     """The sweeper's settings agree with each other and with the config they sweep."""
-    if pruner is not None and len(directions) != 1 and not isinstance(pruner, CostAwarePruner):
+    if pruner is not None and len(directions) != 1 and not isinstance(pruner, KnownCostRule):
         raise ConfigError("hydra.sweeper.pruner", type(pruner).__name__,
                           f"Optuna's pruners take one objective; this study has {len(directions)} "
-                          f"(mobisweep.sweep.cost_aware.CostAwarePruner takes several)")
-    if isinstance(pruner, CostAwarePruner) and len(directions) == 1:
+                          "(mobisweep's known-cost rules take several: cost_aware, pareto_halving)")
+    if isinstance(pruner, KnownCostRule) and len(directions) == 1:
         raise ConfigError("hydra.sweeper.pruner", type(pruner).__name__,
                           "compares trials by their costs: a study of one objective has none")
     if pruner is not None and not storage:

@@ -144,12 +144,14 @@ def queue_retries(study: optuna.Study, trials: Sequence[optuna.trial.FrozenTrial
 
 
 def claim_trials(study: optuna.Study, space: SearchSpace, *, grid: bool, n_trials: int,
-                 n_jobs: int, max_retries: int) -> Claim:
+                 n_jobs: int, max_retries: int,
+                 order: Sequence[dict[str, Any]] | None = None) -> Claim:
     """Queue what is missing, then pop up to ``n_jobs`` trials; call it under the study lock.
 
     A grid queues every combination that is neither finished, queued, running, nor out of retries;
     a free search asks for new trials until the study holds ``n_trials`` finished, running or
-    queued ones (a study-wide total, however many workers share it).
+    queued ones (a study-wide total, however many workers share it). ``order``: the grid's points
+    in the order to claim them (a stopping rule's, e.g. cheapest first); default as written.
     """
     trials = study.get_trials(deepcopy=False)
     finished = {point_key(trial_point(t)) for t in trials if t.state in FINISHED}
@@ -158,7 +160,7 @@ def claim_trials(study: optuna.Study, space: SearchSpace, *, grid: bool, n_trial
     queue_retries(study, trials, max_retries, finished | pending if grid else set())
     if grid:
         attempted = {point_key(trial_point(t)) for t in study.get_trials(deepcopy=False)}
-        for point in space.grid():
+        for point in order if order is not None else space.grid():
             if point_key(point) not in attempted:
                 study.enqueue_trial(point, skip_if_exists=False)
     states = count_states(study)
