@@ -5,7 +5,8 @@ sweep composes each point twice (checked up front, then claimed): most of a repl
 A trial's overrides are mostly plain values (``model.alpha=0.5``, ``trial_number=7``), which change
 no defaults list. So each distinct set of config-group choices is composed by Hydra once, and the
 plain values are set on a copy of it, as Hydra's own override would set them. A value for a key
-the config lacks, or for a config group, goes to Hydra whole (and is refused there as before).
+the config lacks, or for a config group, goes to Hydra whole (and is refused there as before), and
+so does any override of a config that does not say which groups it chose (``hydra.runtime``).
 (The launcher still composes each job itself, through Hydra, from the same overrides.)
 """
 
@@ -35,8 +36,8 @@ class TrialComposer:
         if key not in self._templates:
             self._templates[key] = self.load(list(groups))
         template = self._templates[key]
-        choices = OmegaConf.select(template, "hydra.runtime.choices", default=None) or {}
-        if any(o.key_or_group in choices or
+        choices = OmegaConf.select(template, "hydra.runtime.choices", default=None)
+        if choices is None or any(o.key_or_group in choices or
                OmegaConf.select(template, o.key_or_group, default=_ABSENT) is _ABSENT
                for o in values):
             return self.load(list(overrides))
