@@ -32,10 +32,17 @@ EPOCHS, RECORDED = "mobisweep:replay_epochs", "mobisweep:replay_recorded_trial"
 
 @dataclass
 class ReplayedJob:
-    """What a replayed trial returns to the sweep loop, as a Hydra ``JobReturn`` would."""
+    """What a replayed trial returns to the sweep loop, as a Hydra ``JobReturn`` would: its value,
+    or its error raised when the value is read."""
 
-    return_value: Any
+    value: Any
     hydra_cfg: Any = None
+
+    @property
+    def return_value(self) -> Any:
+        if isinstance(self.value, Exception):
+            raise self.value
+        return self.value
 
 
 @dataclass
@@ -132,6 +139,10 @@ class SimulatedSlots:
             if reason is not None:
                 job.trial.set_user_attr(PRUNED_AT, epoch)
                 return [(job.trial, ReplayedJob(Pruned(reason)))]
+            if not job.recorded.complete:  # the record stops here; the replay would go on
+                return [(job.trial, ReplayedJob(RuntimeError(
+                    f"recorded trial {job.recorded.number} was stopped after epoch {epoch}; "
+                    "this replay would train it further")))]
             return [(job.trial, ReplayedJob(self._objectives(job.recorded)))]
         return []
 

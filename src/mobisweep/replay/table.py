@@ -31,6 +31,7 @@ class RecordedTrial:
     top1: Sequence[float]  # after each epoch
     seconds: Sequence[float]  # each epoch's wall seconds (training and validation)
     train_images: int | None
+    complete: bool = True  # False: stopped early when recorded, its curve ends there
 
     @property
     def epochs(self) -> int:
@@ -45,8 +46,9 @@ def _same(recorded: str, value: Any) -> bool:
 
 
 class RecordedTable:
-    """``trials.csv`` and ``curves.csv`` of a folder, read once; COMPLETE trials only (a pruned
-    or failed trial's curve stops short of its schedule)."""
+    """``trials.csv`` and ``curves.csv`` of a folder, read once: its COMPLETE trials, and its
+    trials stopped early (PRUNED) with the curve they ran, which a replay can follow as far as it
+    goes (a replay of a pruned sweep on its own record stops them again where they stopped)."""
 
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
@@ -56,10 +58,11 @@ class RecordedTable:
         self.path = path
         columns, rows = read_csv(path, ("number", "state"))
         self.params = [c for c in columns if c not in BOOKKEEPING and "/" not in c]
-        self.rows = [r for r in rows if r["state"] == "COMPLETE"]
-        if not self.rows:
-            raise ConfigError("replay.table", str(path), "holds no COMPLETE trial")
         self.curves = read_curves(path.parent / CURVES_FILE)
+        self.rows = [r for r in rows if r["state"] == "COMPLETE" or (
+            r["state"] == "PRUNED" and self.curves.get(int(float(r["number"]))))]
+        if not any(r["state"] == "COMPLETE" for r in self.rows):
+            raise ConfigError("replay.table", str(path), "holds no COMPLETE trial")
         self.columns = columns
 
     def has(self, figure: str) -> bool:
@@ -105,7 +108,8 @@ class RecordedTable:
             wall = float(row.get("wall_seconds") or 0.0) or float(len(top1))
             seconds = [wall / len(top1)] * len(top1)
         images = row.get("config/train_images")
-        return RecordedTrial(number, figures, top1, seconds, int(float(images)) if images else None)
+        return RecordedTrial(number, figures, top1, seconds,
+                             int(float(images)) if images else None, row["state"] == "COMPLETE")
 
     @cached_property
     def points(self) -> list[dict[str, str]]:
