@@ -79,7 +79,10 @@ def test_figures_are_redrawn_from_the_csvs_alone(tmp_path):
     for data in FOLDERS:
         written = draw_all(tmp_path / data)
         assert {p.parent.name for p in written if p.name == "vs_paper.png"} == \
-            {sweep for d, sweep in COMMITTED if d == data and sweep not in COMPARISONS}
+            {sweep for d, sweep in COMMITTED
+             if d == data and sweep not in COMPARISONS and sweep != "design_space"}
+        assert {p.parent.name for p in written if p.name == "design_space.png"} == \
+            {sweep for d, sweep in COMMITTED if d == data and sweep == "design_space"}
         assert {p.parent.name for p in written if p.name == "gap_vs_budget.png"} == \
             {sweep for d, sweep in COMMITTED if d == data and sweep in COMPARISONS}
         assert all(p.stat().st_size > 10_000 for p in written)

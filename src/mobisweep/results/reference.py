@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mobisweep import metrics
 from mobisweep.paper import PAPER_ROWS, PaperRow
+from mobisweep.results.design_space import design_space
 from mobisweep.results.ladder import COMPARISONS, ladder_table
 from mobisweep.results.reference_data import (
     Point,
@@ -198,7 +199,8 @@ def baselines(rows: list[dict[str, str]]) -> list[str]:
 SECTIONS: dict[str, Callable[..., list[str]]] = {
     "alpha_rho": alpha_rho, "thin_vs_shallow": thin_vs_shallow, "dw_vs_full": dw_vs_full,
     "baselines": baselines,
-    **{name: partial(ladder_table, name) for name in COMPARISONS}}
+    **{name: partial(ladder_table, name) for name in COMPARISONS},
+    "design_space": design_space}
 BUDGET_KEYS = ("data", "num_classes", "train_images", "val_images", "resolution", "max_epochs",
                "batch_size", "optimizer", "lr", "scheduler")
 
@@ -219,7 +221,7 @@ def budget_table(folder: Path) -> list[str]:
                   for k in BUDGET_KEYS}
         seeds = sorted({r.get("seed") or r["config/seed"] for r in rows}, key=_natural)
         hours = sum(float(r["wall_seconds"] or 0) for r in rows) / 3600
-        one = lambda key: ", ".join(values[key])  # noqa: E731
+        one = lambda key: ", ".join(values[key])
         # A sweep over baselines trains each network under its own optimizer setting.
         optimizer = (f"{one('optimizer')} {one('lr')}" if len(values["optimizer"]) == 1
                      else "per network (below)")
@@ -246,6 +248,11 @@ def tables(folder: Path) -> str:
             out.append(f"(not run yet: make reference-{name})\n")
             continue
         rows, curves = experiment
-        lines = table(rows, curves) if name == "dw_vs_full" else table(rows)
+        if name == "dw_vs_full":
+            lines = table(rows, curves)
+        elif name == "design_space":
+            lines = table(rows, folder / name)  # with the latency measured beside it
+        else:
+            lines = table(rows)
         out.append("\n".join(lines) + "\n")
     return "\n".join(out)

@@ -16,6 +16,7 @@ from pathlib import Path
 from mobisweep import metrics
 from mobisweep.paper import PaperRow
 from mobisweep.pareto import pareto_front
+from mobisweep.results.design_space import draw_design_space
 from mobisweep.results.label_placement import place_labels
 from mobisweep.results.ladder import COMPARISONS
 from mobisweep.results.ladder_plots import draw_gap_vs_budget
@@ -216,6 +217,10 @@ def draw_all(folder: Path) -> list[Path]:
         rows, curves = experiment
         if name in COMPARISONS:  # a ladder: the gap at each budget
             drawn = draw_gap_vs_budget(name, rows, folder / name)
+            written += [drawn] if drawn else []
+            continue
+        if name == "design_space":  # no single paper table: top-1 against cost, by depth
+            drawn = draw_design_space(rows, folder / name)
             written += [drawn] if drawn else []
             continue
         drawn = draw_vs_paper(name, rows, folder / name)
