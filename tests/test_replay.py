@@ -172,3 +172,29 @@ def test_replayed_trials_return_pruned_not_errors(tmp_path):
     slots.start(trial, [], 0)
     (_, ret), = slots.wait()
     assert isinstance(ret.return_value, Pruned) and study.trials[0].user_attrs[EPOCHS] == 1
+
+
+def test_a_trial_that_fails_is_retried_then_recorded_failed_and_the_sweep_goes_on(tmp_path):
+    folder = write_table(tmp_path / "table", epochs=4)
+    with (folder / "trials.csv").open() as stream:
+        rows = list(csv.DictReader(stream))
+    rows[0]["state"] = "PRUNED"  # recorded stopped after 2 epochs: a replay past them fails
+    with (folder / "trials.csv").open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    with (folder / "curves.csv").open() as stream:
+        curves = [c for c in csv.DictReader(stream) if c["number"] != "0" or int(c["epoch"]) < 2]
+    with (folder / "curves.csv").open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, fieldnames=list(curves[0]))
+        writer.writeheader()
+        writer.writerows(curves)
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    found = replay_sweep(folder, "alpha_rho", [*MO, f"hydra.sweeper.storage={storage}",
+                                               "hydra.sweeper.max_retries=2"], seed=0, workers=2)
+    study = optuna.load_study(study_name="replay_0", storage=storage)
+    failed = [t for t in study.trials if t.state.name == "FAIL"]
+    assert found.finished == 15 and len(failed) == 3  # the first attempt and two retries
+    assert all("was stopped after epoch 1" in t.user_attrs["error"] for t in failed)
+    assert {t.user_attrs.get("mobisweep:retry_of") for t in failed} == {None, failed[0].number,
+                                                                         failed[1].number}
