@@ -78,6 +78,7 @@ def test_grid_sweep_budget_pareto_and_resume(tmp_path):
     assert len(load(tmp_path, "alpha_rho").get_trials()) == 6
 
 
+@pytest.mark.slow  # the recorder and retries are tested by replay (test_replay.py); CI runs it
 def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path):
     result = sweep(tmp_path, "+sweep=alpha_rho", *TINY, "model.alpha=0.25", "data.rho=0.571",
                    "optimizer.lr=0.05,1e30", "hydra.sweeper.max_retries=0")
