@@ -65,6 +65,8 @@ def test_a_multi_objective_sweep_stops_the_dearer_trial_at_the_rung(tmp_path):
     curves = list(csv.DictReader(open(folder / "curves.csv")))
     assert [(c["epoch"], float(c["val/acc1"])) for c in curves if c["number"] == str(dear.number)
             ] == [("0", dear.user_attrs["mobisweep:top1@0"])]
+    # Every epoch's wall seconds too, the stopped trial's included: what a replay's clock reads.
+    assert all(float(c["epoch/seconds"]) > 0 for c in curves)
     [row] = [r for r in csv.DictReader(open(folder / "trials.csv")) if r["state"] == "PRUNED"]
     assert float(row["wall_seconds"]) > 0
 

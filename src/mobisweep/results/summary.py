@@ -21,6 +21,7 @@ from mobisweep.models import point_label
 from mobisweep.pareto import hypervolume, non_dominated_sort
 from mobisweep.sweep.cost_aware import CURVE_ATTR
 from mobisweep.sweep.recorder import ERROR, RESULT_PATH, SKIPPED
+from mobisweep.sweep.stopping import SECONDS_ATTR
 
 # Repeats of one point (the same parameters but the seed) are summarized as mean, sd and n.
 REPEAT_KEYS = ("seed",)
@@ -97,10 +98,13 @@ def _row(trial: FrozenTrial) -> TrialRow:
 
 
 def reported_curve(trial: FrozenTrial) -> list[dict[str, float]]:
-    """Top-1 per epoch as the trial reported it to the study (``mobisweep:top1@<epoch>``)."""
+    """Top-1 per epoch as the trial reported it to the study (``mobisweep:top1@<epoch>``), with
+    each epoch's wall seconds where it recorded them (``mobisweep:seconds@<epoch>``)."""
     prefix = CURVE_ATTR.format("")
     epochs = sorted(int(k[len(prefix):]) for k in trial.user_attrs if k.startswith(prefix))
-    return [{"epoch": e, metrics.TOP1.name: trial.user_attrs[CURVE_ATTR.format(e)]} for e in epochs]
+    return [{"epoch": e, metrics.TOP1.name: trial.user_attrs[CURVE_ATTR.format(e)],
+             **({metrics.EPOCH_SECONDS.name: trial.user_attrs[SECONDS_ATTR.format(e)]}
+                if SECONDS_ATTR.format(e) in trial.user_attrs else {})} for e in epochs]
 
 
 def mean_sd(values: Sequence[float]) -> tuple[float, float | None, int]:

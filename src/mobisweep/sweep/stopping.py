@@ -19,6 +19,7 @@ from mobisweep.metrics import BY_NAME
 from mobisweep.sweep.cost_aware import CURVE_ATTR, KnownCostRule, Peer
 
 PRUNED_AT = "mobisweep:pruned_at_epoch"
+SECONDS_ATTR = "mobisweep:seconds@{}"  # an epoch's wall seconds, on the trial
 
 
 class Stopper:
