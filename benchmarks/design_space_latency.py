@@ -50,16 +50,21 @@ def main(argv: list[str] | None = None) -> None:
             rounds[k].append(measure_latency(models[k], px[k], warmup=5, min_runs=args.runs,
                                              max_runs=5 * args.runs, max_seconds=5.0,
                                              lock_file=None))
-    rows = [{"alpha": k[0], "rho": k[1], "depth": k[2], "px": px[k],
-             "mult_adds_M": round(count_cost(models[k], px[k]).mult_adds_M, 3),
-             "median_ms": round(statistics.median(m.median_ms for m in rounds[k]), 3),
-             "cv": round(statistics.median(m.cv for m in rounds[k]), 3)} for k in keys]
+    # Columns named as the sweep's parameters and mobisweep's figures: a replay of the table joins
+    # them to its points (objectives=[val/acc1,latency_deploy/median_ms]).
+    rows = [{"model.alpha": k[0], "data.rho": k[1], "model.depth": k[2],
+             "config/deploy_resolution": px[k],
+             "cost_deploy/mult_adds_M": round(count_cost(models[k], px[k]).mult_adds_M, 3),
+             "latency_deploy/median_ms": round(statistics.median(m.median_ms for m in rounds[k]), 3),
+             "latency_deploy/cv": round(statistics.median(m.cv for m in rounds[k]), 3)}
+            for k in keys]
     args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "latency.csv").open("w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    ordered = sum((a["mult_adds_M"] - b["mult_adds_M"]) * (a["median_ms"] - b["median_ms"]) > 0
+    macs, ms = "cost_deploy/mult_adds_M", "latency_deploy/median_ms"
+    ordered = sum((a[macs] - b[macs]) * (a[ms] - b[ms]) > 0
                   for a, b in itertools.combinations(rows, 2))
     print(f"{len(rows)} points; latency orders {ordered} of {len(rows) * (len(rows) - 1) // 2} "
           f"pairs as mult-adds do -> {args.out / 'latency.csv'}")

@@ -198,3 +198,25 @@ def test_a_trial_that_fails_is_retried_then_recorded_failed_and_the_sweep_goes_o
     assert all("was stopped after epoch 1" in t.user_attrs["error"] for t in failed)
     assert {t.user_attrs.get("mobisweep:retry_of") for t in failed} == {None, failed[0].number,
                                                                          failed[1].number}
+
+
+def test_latency_measured_beside_a_table_is_an_objective_of_its_replay(tmp_path):
+    folder = write_table(tmp_path / "table", depths=(5, 0))
+    with (folder / "latency.csv").open("w", newline="") as stream:
+        writer = csv.DictWriter(stream, ["model.alpha", "data.rho", "model.depth",
+                                         "latency_deploy/median_ms", "latency_deploy/cv"])
+        writer.writeheader()
+        for a in (1.0, 0.75, 0.5, 0.25):
+            for r in (1.0, 0.857, 0.714, 0.571):
+                for d in (5, 0):  # latency in proportion to mult-adds, plus a fixed overhead
+                    writer.writerow({"model.alpha": a, "data.rho": r, "model.depth": d,
+                                     "latency_deploy/median_ms": 2 + 0.1 * mult_adds(a, r, d),
+                                     "latency_deploy/cv": 0.05})
+    replay = ["model.depth=choice(5,0)", "objectives=[val/acc1,latency_deploy/median_ms]",
+              "latency.resolution=224",  # what the check of a deployed latency asks for
+              "+hydra/sweeper/pruner=pareto_halving", "trainer.max_epochs=6"]
+    found = replay_sweep(folder, "alpha_rho", replay, seed=0, workers=2)
+    assert found.hv_share == pytest.approx(1.0) and found.finished + found.stopped == 32
+    with pytest.raises(SystemExit):  # an objective the table did not record: refused
+        replay_sweep(folder, "alpha_rho", ["objectives=[val/acc1,latency/median_ms]"], seed=0,
+                     workers=1)

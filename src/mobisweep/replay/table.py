@@ -18,6 +18,10 @@ from mobisweep.results.reference_data import read_curves
 from mobisweep.results.summary import REPEAT_KEYS
 from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE, read_csv
 
+# Beside a table: latency measured per point apart from the trials (one process, interleaved
+# rounds: benchmarks/design_space_latency.py), its columns named as the table's parameters and
+# mobisweep's figures; a replay joins its figures to every trial of the point.
+LATENCY_FILE = "latency.csv"
 # trials.csv columns that are neither a parameter nor a figure.
 BOOKKEEPING = ("number", "state", "pareto_rank", "n", "wall_seconds", "note", "result_path")
 
@@ -45,6 +49,24 @@ def _same(recorded: str, value: Any) -> bool:
         return str(recorded) == str(value)
 
 
+def _join_latency(rows: list[dict[str, str]], params: Sequence[str], path: Path
+                  ) -> list[dict[str, str]]:
+    if not path.is_file():
+        return rows
+    _, measured = read_csv(path, (), LATENCY_FILE)
+    keys = [k for k in params if measured and k in measured[0]]
+    by_point = {tuple(float(m[k]) for k in keys): m for m in measured}
+    joined = []
+    for row in rows:
+        try:
+            extra = by_point.get(tuple(float(row[k]) for k in keys), {})
+        except ValueError:
+            extra = {}
+        joined.append({**row, **{k: v for k, v in extra.items()
+                                 if k in metrics.BY_NAME and not row.get(k)}})
+    return joined
+
+
 class RecordedTable:
     """``trials.csv`` and ``curves.csv`` of a folder, read once: its COMPLETE trials, and its
     trials stopped early (PRUNED) with the curve they ran, which a replay can follow as far as it
@@ -59,6 +81,8 @@ class RecordedTable:
         columns, rows = read_csv(path, ("number", "state"))
         self.params = [c for c in columns if c not in BOOKKEEPING and "/" not in c]
         self.curves = read_curves(path.parent / CURVES_FILE)
+        rows = _join_latency(rows, self.params, path.parent / LATENCY_FILE)
+        columns = list(dict.fromkeys([*columns, *(k for r in rows[:1] for k in r)]))
         self.rows = [r for r in rows if r["state"] == "COMPLETE" or (
             r["state"] == "PRUNED" and self.curves.get(int(float(r["number"]))))]
         if not any(r["state"] == "COMPLETE" for r in self.rows):

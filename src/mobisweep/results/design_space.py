@@ -72,8 +72,9 @@ def read_latency(folder: Path) -> dict[tuple[float, float, int], tuple[float, fl
     if not path.is_file():
         return {}
     with path.open(newline="") as stream:
-        return {(float(r["alpha"]), float(r["rho"]), int(r["depth"])):
-                (float(r["median_ms"]), float(r["cv"])) for r in csv.DictReader(stream)}
+        return {(float(r["model.alpha"]), float(r["data.rho"]), int(r["model.depth"])):
+                (float(r["latency_deploy/median_ms"]), float(r["latency_deploy/cv"]))
+                for r in csv.DictReader(stream)}
 
 
 def trend_steps(grid: dict[tuple[float, float, int], DesignPoint]) -> dict[str, tuple[int, int]]:
