@@ -83,7 +83,7 @@ def run_all(table: Path, sweep: str, methods: Sequence[str], seeds: int, workers
             progress: Callable[[str], None]) -> list[dict[str, object]]:
     from mobisweep.replay.moasha import replay_moasha
 
-    n, epochs, params = table_facts(table)
+    n, epochs, _ = table_facts(table)
     extra = [f"trainer.max_epochs={epochs}", f"objectives=[{','.join(objectives)}]",
              # Every objective but top-1 (max) is a cost (min).
              "hydra.sweeper.direction=[" + ",".join(
