@@ -8,30 +8,42 @@ PYTEST_ARGS ?=
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps slurm-deps run test test-slow test-slurm test-all cost paper reference clean
+.PHONY: help install install-run data-deps system-deps slurm-deps run test test-slow test-slurm test-all cost paper reference clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
 
-system-deps: ## Debian packages the default run and the tests use: Fashion-MNIST, Chromium, PostgreSQL (root + apt-get)
+data-deps: ## the default run's data: Debian's Fashion-MNIST (root + apt-get)
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		[ -d /usr/share/datasets/fashion-mnist ] || { apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; }; \
+	else echo "data-deps: no root apt-get here; install Debian's dataset-fashion-mnist yourself (or pass data.root)"; fi
+
+system-deps: data-deps ## Debian packages the tests use: Fashion-MNIST, Chromium, PostgreSQL (root + apt-get)
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 		need=""; \
-		[ -d /usr/share/datasets/fashion-mnist ] || need="$$need dataset-fashion-mnist"; \
 		command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
 		ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$$need postgresql"; \
 		if [ -n "$$need" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need; fi; \
 	else echo "system-deps: no root apt-get here; install Debian's dataset-fashion-mnist, chromium and postgresql yourself"; fi
 
-$(BIN)/.installed: pyproject.toml
+# What a run needs (torch, mobisweep), then what the tests and benchmarks add (dev, onnx extras).
+$(BIN)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH_SPEC)
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(BIN)/.installed: $(BIN)/.installed-run
 	$(BIN)/pip install -q -e ".[dev,onnx]"
 	touch $@
 
+install-run: $(BIN)/.installed-run ## create .venv with torch and mobisweep alone (what make run uses)
+
 install: $(BIN)/.installed ## create .venv and install mobisweep with its dev extras
 
-run: install system-deps ## train and measure one MobileNet on Fashion-MNIST (the embedded default)
+run: install-run data-deps ## train and measure one MobileNet on Fashion-MNIST (the embedded default)
 	$(BIN)/python -m mobisweep $(ARGS)
 
 test: install system-deps ## run the default test suite (fast: slow tests deselected)
