@@ -214,7 +214,7 @@ def draw_design_space(rows: list[dict[str, str]], folder: Path) -> Path | None:
     handles += [plt.Line2D([], [], ls="", marker="o", color=c, label=f"α {a:g}")
                 for a, c in colors.items()]
     handles += [plt.Line2D([], [], ls="--", color="k", label="front")]
-    axes[0][-1].legend(handles=handles, fontsize=8, loc="lower right")
+    axes[0][-1].legend(handles=handles, fontsize=8, loc="best")
     classes = rows[0].get("config/num_classes", "")
     fig.suptitle(f"MobileNet design space, α × ρ × depth: Tiny ImageNet, {classes} classes "
                  f"({len(design)} points)", fontsize=11)
