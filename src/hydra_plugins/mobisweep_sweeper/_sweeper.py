@@ -1,10 +1,12 @@
 """A Hydra Sweeper over Optuna's ask/tell API (Optuna >= 4).
 
-The loop: whenever a slot is free, under the study lock, fail the trials of dead workers and claim
-as many trials as slots are free (queued retries and grid points first, ``mobisweep.sweep.study``);
-skip those over the budget (cost needs no training, ``mobisweep.sweep.budget``); launch each of the
-rest through Hydra's launcher in its own slot (``mobisweep.sweep.slots``) while a heartbeat keeps it
-alive in the storage; record each as it ends (``mobisweep.sweep.recorder``). Before it,
+This module reads the sweeper's config and wires ``mobisweep.sweep.loop.SweepLoop``: whenever a
+slot is free, under the study lock, fail the trials of dead workers and claim as many trials as
+slots are free (queued retries and grid points first, in the stopping rule's order if it has one,
+``mobisweep.sweep.study``); skip those over the budget (cost needs no training,
+``mobisweep.sweep.budget``); launch each of the rest in its own slot (Hydra's launcher,
+``mobisweep.sweep.slots``, or a replay's simulated one, ``mobisweep.replay``) while a heartbeat
+keeps it alive in the storage; record each as it ends (``mobisweep.sweep.recorder``). Before it,
 ``mobisweep.sweep.arguments`` and ``mobisweep.sweep.preflight`` check the arguments and every point;
 after it, the study is summarized (``mobisweep.results``). Any number of workers may run this loop
 on one storage.
@@ -39,9 +41,6 @@ from mobisweep.sweep.space import SearchSpace, parse_search_space
 from mobisweep.sweep.storage import check_no_password, masked, open_storage
 from mobisweep.sweep.study import count_states, open_study
 from mobisweep.sweep.workers import Heartbeat, detects_dead_workers
-
-# The training stack (torch, Lightning, the results' plots) is imported by _sweep once the
-# arguments and every point's values have passed: a refused sweep exits in about a second.
 
 log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -103,6 +102,8 @@ class OptunaSweeper(Sweeper):
             node := OmegaConf.select(self.config, "sweep.budget")) is not None else None)
         points = space.grid() if self.grid else space.probes()
         checked = check_points(self._trial_config, space, points)
+        # The training stack (torch, Lightning, the results' plots) is imported only now, once the
+        # arguments and every point's values have passed: a refused sweep exits in about a second.
         from mobisweep.results import finish_sweep
 
         costs = self._costs()
