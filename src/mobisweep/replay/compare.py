@@ -86,7 +86,7 @@ def run_all(table: Path, sweep: str, methods: Sequence[str], seeds: int, workers
     n, epochs, params = table_facts(table)
     extra = [f"trainer.max_epochs={epochs}", f"objectives=[{','.join(objectives)}]",
              # A table of several seeds: each replay draws one per point, the sweep does not.
-             *(["hydra.sweeper.params.seed=null"] if "seed" in params else []),
+             *(["++hydra.sweeper.params.seed=null"] if "seed" in params else []),
              # Every objective but top-1 (max) is a cost (min).
              "hydra.sweeper.direction=[" + ",".join(
                  "maximize" if o == "val/acc1" else "minimize" for o in objectives) + "]",

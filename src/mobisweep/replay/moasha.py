@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mobisweep import metrics
-from mobisweep.replay.outcome import Outcome, measured, whole_table
+from mobisweep.replay.outcome import Outcome, image_epoch_macs, measured, whole_table
 from mobisweep.replay.simulator import objectives_of
 from mobisweep.replay.table import RecordedTable
 
@@ -97,8 +97,7 @@ def replay_moasha(table_folder: Path, objectives: Sequence[str], *, seed: int, w
         recorded = whole.drawn[by_point[tuple(str(_value(str(last[f"config_{k}"])))
                                               for k in names)]]
         epochs = int(last["epoch"])
-        macs += epochs * (recorded.train_images or 1) * recorded.figures.get(
-            metrics.MULT_ADDS.name, 0.0)
+        macs += image_epoch_macs(recorded, epochs)
         if epochs >= max_epochs:
             finishes.append((end, list(objectives_of(recorded, objectives).values())))
         else:

@@ -49,7 +49,8 @@ class Outcome:
         return self.curve[i][0] if i < len(self.curve) else None
 
 
-def _macs(recorded: RecordedTrial, epochs: int) -> float:
+def image_epoch_macs(recorded: RecordedTrial, epochs: int) -> float:
+    """Image-epochs x mult-adds (M) of ``epochs`` epochs of a recorded trial."""
     return epochs * (recorded.train_images or 1) * recorded.figures.get(metrics.MULT_ADDS.name, 0.0)
 
 
@@ -79,7 +80,7 @@ def whole_table(table: RecordedTable, objectives: Sequence[str], directions: Seq
     return WholeTable(drawn, list(directions), reference,
                       hypervolume(values, directions, reference),
                       seconds=sum(sum(r.seconds) for r in drawn),
-                      macs=sum(_macs(r, r.epochs) for r in drawn),
+                      macs=sum(image_epoch_macs(r, r.epochs) for r in drawn),
                       oracle_seconds=sum(sum(r.seconds) if i in front else r.seconds[0]
                                          for i, r in enumerate(drawn)))
 
@@ -107,7 +108,8 @@ def outcome(study: optuna.Study, table: RecordedTable, objectives: Sequence[str]
     whole = whole_table(table, objectives, [d.name.lower() for d in study.directions], seed)
     trials = [t for t in study.get_trials(deepcopy=False) if STARTED in t.user_attrs]
     by_number = {r.number: r for r in whole.drawn}
-    macs = sum(_macs(by_number[t.user_attrs[RECORDED]], t.user_attrs[EPOCHS]) for t in trials)
+    macs = sum(image_epoch_macs(by_number[t.user_attrs[RECORDED]], t.user_attrs[EPOCHS])
+               for t in trials)
     return measured(whole, [(t.user_attrs[STARTED], t.user_attrs[ENDED]) for t in trials], macs,
                     [(t.user_attrs[ENDED], t.values) for t in trials
                      if t.state == TrialState.COMPLETE],

@@ -14,7 +14,7 @@ from typing import Any
 
 from mobisweep import metrics
 from mobisweep.errors import ConfigError
-from mobisweep.results.reference_data import read_curves
+from mobisweep.results.reference_data import NOT_PARAMS, points, read_curves
 from mobisweep.results.summary import REPEAT_KEYS
 from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE, read_csv
 
@@ -22,8 +22,6 @@ from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE, read_csv
 # rounds: benchmarks/design_space_latency.py), its columns named as the table's parameters and
 # mobisweep's figures; a replay joins its figures to every trial of the point.
 LATENCY_FILE = "latency.csv"
-# trials.csv columns that are neither a parameter nor a figure.
-BOOKKEEPING = ("number", "state", "pareto_rank", "n", "wall_seconds", "note", "result_path")
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ class RecordedTable:
             raise ConfigError("replay.table", str(folder), f"no {TRIALS_FILE} there")
         self.path = path
         columns, rows = read_csv(path, ("number", "state"))
-        self.params = [c for c in columns if c not in BOOKKEEPING and "/" not in c]
+        self.params = [c for c in columns if c not in NOT_PARAMS and "/" not in c]
         self.curves = read_curves(path.parent / CURVES_FILE)
         rows = _join_latency(rows, self.params, path.parent / LATENCY_FILE)
         columns = list(dict.fromkeys([*columns, *(k for r in rows[:1] for k in r)]))
@@ -138,8 +136,4 @@ class RecordedTable:
     @cached_property
     def points(self) -> list[dict[str, str]]:
         """Every recorded point (its parameters less the seed), in the order first seen."""
-        seen: dict[str, dict[str, str]] = {}
-        for row in self.rows:
-            point = {k: row[k] for k in self.params if k not in REPEAT_KEYS}
-            seen.setdefault(json.dumps(point, sort_keys=True), point)
-        return list(seen.values())
+        return [point.params for point in points(self.rows)]
