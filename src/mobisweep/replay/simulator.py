@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import optuna
@@ -50,8 +50,7 @@ class _Running:
     trial: optuna.Trial
     recorded: RecordedTrial
     stopper: Stopper
-    started: float
-    epochs: int = field(default=0)
+    epochs: int = 0  # epochs run so far
 
 
 class TableCosts:
@@ -113,7 +112,7 @@ class SimulatedSlots:
         stopper = make_stopper(self.study, trial, self.objectives, self.pruner)
         trial.set_user_attr(STARTED, self.now)
         trial.set_user_attr(RECORDED, recorded.number)
-        self._running[trial.number] = _Running(trial, recorded, stopper, self.now)
+        self._running[trial.number] = _Running(trial, recorded, stopper)
         self._schedule(trial.number, self.now + recorded.seconds[0])
 
     def _schedule(self, number: int, at: float) -> None:
