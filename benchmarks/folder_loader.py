@@ -1,18 +1,18 @@
-"""Images per second that one core of the image-folder loader (ImageNet's path) delivers, per decoder.
+"""Images per second that one core of the image-folder loader (ImageNet's path) delivers, per decoder
+and resolution.
 
 An ImageNet trial on a GPU waits for its data-loader workers: each worker decodes a full-size JPEG,
 crops and flips it. This builds an ImageFolder tree of full-size JPEGs (Tiny ImageNet photographs
 from the shared archive, upscaled to ImageNet's typical 500x375 and saved at quality 95), then times
 ``ImageFolderDataModule``'s training dataset item by item in one process with one torch thread
-(what one worker on one core does), for each ``data.decoder``:
+(what one worker on one core does), for each ``data.decoder`` (``mobisweep.data.decoders``) at each
+of the paper's resolutions 224 * rho. Every decoder delivers the same uint8 crop; the float
+conversion and normalization run on the batch, on the device (timed apart on this CPU, as the worst
+case: on a GPU it is free).
 
-- ``pil``: PIL decode, RandomResizedCrop + flip, ``ToTensor`` + ``Normalize`` to float;
-- ``torchvision``: ``torchvision.io.decode_image``, the same crop and flip on uint8 (transforms v2);
-  the float conversion and normalization then run on the batch, on the device (timed apart, on
-  this CPU, as the worst case: on a GPU it is free).
-
-Rounds alternate between the decoders; medians are printed with the ratio. Not a timed test: run it
-on an idle machine.
+Rounds alternate between the decoders; medians are printed, with each decoder's ratio to
+``torchvision`` (the default path before ``jpeg-scaled``), and written to ``--csv``. Not a
+timed test: run it on an idle machine.
 
     .venv/bin/python benchmarks/folder_loader.py --archive ../shared/data/tiny-imagenet-200.tar.gz
     .venv/bin/python benchmarks/folder_loader.py --root /data/ILSVRC2012 --images 2000   # your data
@@ -21,6 +21,7 @@ on an idle machine.
 from __future__ import annotations
 
 import argparse
+import csv
 import io
 import statistics
 import tarfile
@@ -31,9 +32,11 @@ from pathlib import Path
 import torch
 from PIL import Image
 
+from mobisweep.data.decoders import CPU_DECODERS
 from mobisweep.data.folder import ImageFolderDataModule
 
 SIZE = (500, 375)
+RHOS = (1.0, 6 / 7, 5 / 7, 4 / 7)
 
 
 def make_tree(archive: Path, root: Path, images: int, classes: int = 4) -> float:
@@ -81,17 +84,20 @@ def normalize_per_second(root: Path, resolution: int, classes: int, batch: int =
     return rounds * batch / (time.perf_counter() - started)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--archive", type=Path,
                         default=Path("../shared/data/tiny-imagenet-200.tar.gz"))
     parser.add_argument("--root", type=Path, help="your own ImageFolder tree (e.g. ILSVRC2012) "
                         "instead of the JPEGs made from the archive: --images of its training set")
     parser.add_argument("--images", type=int, default=300)
-    parser.add_argument("--resolution", type=int, default=224)
+    parser.add_argument("--rhos", type=float, nargs="+", default=list(RHOS))
+    parser.add_argument("--decoders", nargs="+", default=list(CPU_DECODERS))
     parser.add_argument("--repeats", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument("--csv", type=Path, help="write the rounds here")
+    args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    rows: list[dict] = []
     with tempfile.TemporaryDirectory() as folder:
         if args.root:
             root, subset = args.root, args.images
@@ -101,19 +107,30 @@ def main() -> None:
             root, subset, classes = Path(folder), None, 4
             kb = make_tree(args.archive, root, args.images)
             print(f"{args.images} JPEGs of {SIZE[0]}x{SIZE[1]} px, mean {kb:.0f} KB; ", end="")
-        print(f"RandomResizedCrop {args.resolution} + flip; one process, one torch thread")
-        rates: dict[str, list[float]] = {"pil": [], "torchvision": []}
-        for _ in range(args.repeats):
-            for decoder in rates:
-                rates[decoder].append(images_per_second(root, decoder, args.resolution, classes,
-                                                        subset))
-        for decoder, values in rates.items():
-            print(f"  {decoder:12s} {statistics.median(values):7.0f} img/s per core "
-                  f"(rounds: {', '.join(f'{v:.0f}' for v in values)})")
-        ratio = statistics.median(rates["torchvision"]) / statistics.median(rates["pil"])
-        print(f"  torchvision / pil: {ratio:.2f}x")
-        print(f"  on-device normalization on this CPU (torchvision path): "
-              f"{normalize_per_second(root, args.resolution, classes):.0f} img/s")
+        print("RandomResizedCrop + flip; one process, one torch thread; img/s per core")
+        for rho in args.rhos:
+            resolution = round(224 * rho)
+            for repeat in range(args.repeats):
+                for decoder in args.decoders:
+                    rate = images_per_second(root, decoder, resolution, classes, subset)
+                    rows.append({"rho": rho, "resolution": resolution, "decoder": decoder,
+                                 "round": repeat, "images_per_s": rate})
+            medians = {d: statistics.median(r["images_per_s"] for r in rows
+                                            if r["rho"] == rho and r["decoder"] == d)
+                       for d in args.decoders}
+            base = medians.get("torchvision")
+            cells = ", ".join(f"{d} {v:.0f}" + (f" ({v / base:.2f}x)" if base else "")
+                              for d, v in medians.items())
+            print(f"  rho {rho:.3f} ({resolution} px): {cells}")
+        print(f"  on-device normalization on this CPU: "
+              f"{normalize_per_second(root, 224, classes):.0f} img/s at 224 px")
+    if args.csv:
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        with args.csv.open("w", newline="") as stream:
+            writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return rows
 
 
 if __name__ == "__main__":

@@ -4,27 +4,34 @@ Layout: ``root/<train_dir>/<class>/<image>`` and ``root/<val_dir>/<class>/<image
 RandomResizedCrop + horizontal flip, validation a resize to ``resolution / crop_fraction`` and a
 center crop (the standard 0.875 crop: 256 -> 224).
 
-``decoder="torchvision"`` (the default) decodes with ``torchvision.io.decode_image`` and crops and
-flips uint8 tensors (transforms v2) in the worker; the batch is made float and normalized on the
-device. ``decoder="pil"`` is the classic path (PIL, then ``ToTensor`` + ``Normalize`` in the
-worker). ``benchmarks/folder_loader.py`` measures both per core on full-size JPEGs.
+The workers hand over uint8 crops, and the batch is made float, normalized and channels-last on the
+device. ``decoder`` chooses how a file becomes its crop (``mobisweep.data.decoders``): by default
+``jpeg-scaled`` decodes a JPEG only as large as its crop needs; ``device`` decodes the batch on the
+GPU. ``benchmarks/folder_loader.py`` measures each per core on full-size JPEGs.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import lightning.pytorch as pl
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset, Subset
-from torchvision import transforms
 from torchvision.datasets import ImageFolder
-from torchvision.io import ImageReadMode, decode_image
-from torchvision.transforms import v2
 
+from mobisweep.data.decoders import (
+    DECODERS,
+    DEFAULT_DECODER,
+    CenterCropPlan,
+    CropLoader,
+    RandomCropPlan,
+    collate_encoded,
+    decode_on_device,
+)
 from mobisweep.data.subsets import check_subset, subset_indices
 from mobisweep.errors import ConfigError
 
@@ -32,9 +39,28 @@ log = logging.getLogger(__name__)
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-DECODERS = ("torchvision", "pil")
-# What an unreadable file raises: PIL's errors, and torchvision's decoders' RuntimeError.
-UNREADABLE = (OSError, UnidentifiedImageError, SyntaxError, RuntimeError)
+# What an unreadable file raises: PIL's errors, and the tensor decoders' RuntimeError.
+UNREADABLE = (OSError, UnidentifiedImageError, SyntaxError, RuntimeError, ValueError)
+# The decoders that need TorchCodec installed.
+TORCHCODEC = ("torchcodec", "device")
+
+
+def check_decoder(decoder: str) -> None:
+    """Refuse an unknown decoder, or one whose package is missing, in one line."""
+    if decoder not in DECODERS:
+        raise ConfigError("data.decoder", decoder, f"must be one of {', '.join(DECODERS)}")
+    if decoder in TORCHCODEC and importlib.util.find_spec("torchcodec") is None:
+        raise ConfigError("data.decoder", decoder,
+                          "needs TorchCodec: pip install 'mobisweep[gpu]' (or torchcodec)")
+
+
+def resolve_decoder(decoder: str, cuda: bool) -> str:
+    """``device`` decodes on the GPU; without one it falls back to the CPU, with a notice."""
+    if decoder == "device" and not cuda:
+        log.warning("data.decoder=device: no CUDA device, so images are decoded on the CPU "
+                    "(data.decoder=%s)", DEFAULT_DECODER)
+        return DEFAULT_DECODER
+    return decoder
 
 
 class SkippingImageFolder(ImageFolder):
@@ -74,23 +100,6 @@ class SkippingImageFolder(ImageFolder):
         raise RuntimeError(f"no readable image under {self.root}")
 
 
-def _rgb_loader(path: str) -> Image.Image:
-    with open(path, "rb") as stream:
-        image = Image.open(stream)
-        image.load()  # decode now, so a truncated file fails here and not later in a worker
-        return image.convert("RGB")
-
-
-def _tensor_loader(path: str) -> torch.Tensor:
-    """uint8 CHW RGB (greyscale and CMYK converted), decoded by torchvision's libjpeg/libpng."""
-    with open(path, "rb") as stream:
-        data = torch.frombuffer(bytearray(stream.read()), dtype=torch.uint8)
-    return decode_image(data, mode=ImageReadMode.RGB)
-
-
-LOADERS = {"torchvision": _tensor_loader, "pil": _rgb_loader}
-
-
 class ImageFolderDataModule(pl.LightningDataModule):
     """Any ImageFolder tree; ``classes`` keeps a subset of the class folders."""
 
@@ -102,10 +111,9 @@ class ImageFolderDataModule(pl.LightningDataModule):
                  min_scale: float = 0.08, classes: Sequence[str] | None = None,
                  rho: float | None = None, base_resolution: int | None = None,
                  train_subset: int | None = None, val_subset: int | None = None,
-                 seed: int = 0, decoder: str = "torchvision") -> None:
+                 seed: int = 0, decoder: str = DEFAULT_DECODER) -> None:
         super().__init__()
-        if decoder not in DECODERS:
-            raise ConfigError("data.decoder", decoder, f"must be one of {', '.join(DECODERS)}")
+        check_decoder(decoder)
         self.decoder = decoder
         check_subset("data.train_subset", train_subset)
         check_subset("data.val_subset", val_subset)
@@ -150,9 +158,12 @@ class ImageFolderDataModule(pl.LightningDataModule):
                 if not images:
                     raise ConfigError("data.root", str(self.root),
                                       f"class folder {folder / name} holds no images")
+                # The CPU decoder this run would use (``device`` decodes on the CPU here).
+                loader = CropLoader(resolve_decoder(self.decoder, cuda=False),
+                                    CenterCropPlan(self.resolution), self.resolution)
                 for path in images if not readable else ():
                     try:
-                        LOADERS[self.decoder](str(path))
+                        loader(str(path))
                         readable = True
                         break
                     except UNREADABLE:
@@ -161,31 +172,19 @@ class ImageFolderDataModule(pl.LightningDataModule):
                 raise ConfigError("data.root", str(self.root),
                                   f"no image under {folder} can be read")
 
-    def transforms(self, training: bool) -> transforms.Compose | v2.Compose:
-        if self.decoder == "torchvision":  # uint8 out: made float and normalized on the device
-            if training:
-                steps = [v2.RandomResizedCrop(self.resolution, scale=(self.min_scale, 1.0),
-                                              antialias=True), v2.RandomHorizontalFlip()]
-            else:
-                steps = [v2.Resize(round(self.resolution / self.crop_fraction), antialias=True),
-                         v2.CenterCrop(self.resolution)]
-            return v2.Compose(steps)
-        if training:
-            steps = [transforms.RandomResizedCrop(self.resolution, scale=(self.min_scale, 1.0)),
-                     transforms.RandomHorizontalFlip()]
-        else:
-            steps = [transforms.Resize(round(self.resolution / self.crop_fraction)),
-                     transforms.CenterCrop(self.resolution)]
-        return transforms.Compose([*steps, transforms.ToTensor(),
-                                   transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
+    def loader(self, training: bool, decoder: str) -> CropLoader:
+        """Path -> uint8 crop (or, for ``device``, the file's bytes and its planned crop)."""
+        plan = RandomCropPlan(self.resolution, self.min_scale) if training else \
+            CenterCropPlan(self.resolution, self.crop_fraction)
+        return CropLoader(decoder, plan, self.resolution)
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return
+        self.active_decoder = resolve_decoder(self.decoder, self._on_cuda())
         self.train_set, self.val_set = (
             SkippingImageFolder(str(self.root / d), classes=self.classes,
-                                loader=LOADERS[self.decoder],
-                                transform=self.transforms(training=d == self.train_dir))
+                                loader=self.loader(d == self.train_dir, self.active_decoder))
             for d in (self.train_dir, self.val_dir))
         if len(self.train_set.classes) != self.num_classes:
             raise ConfigError("data.num_classes", self.num_classes,
@@ -198,10 +197,20 @@ class ImageFolderDataModule(pl.LightningDataModule):
         keep = subset_indices(len(dataset), size, self.seed, split)
         return dataset if keep is None else Subset(dataset, keep)
 
+    def _on_cuda(self) -> bool:
+        trainer = getattr(self, "_trainer", None)
+        if trainer is not None:
+            return trainer.strategy.root_device.type == "cuda"
+        return torch.cuda.is_available()
+
     def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
+        encoded = self.active_decoder == "device"
+        # Pinned pages help only a copy to an accelerator; without one PyTorch warns.
         return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle,
-                          num_workers=self.num_workers, pin_memory=self.pin_memory,
-                          persistent_workers=self.persistent_workers, drop_last=shuffle)
+                          num_workers=self.num_workers,
+                          pin_memory=self.pin_memory and torch.cuda.is_available() and not encoded,
+                          persistent_workers=self.persistent_workers, drop_last=shuffle,
+                          collate_fn=collate_encoded if encoded else None)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader(self.train_set, shuffle=True)
@@ -209,9 +218,17 @@ class ImageFolderDataModule(pl.LightningDataModule):
     def val_dataloader(self) -> DataLoader:
         return self._loader(self.val_set, shuffle=False)
 
+    def on_before_batch_transfer(self, batch, dataloader_idx: int):
+        images, labels = batch
+        if isinstance(images, tuple):  # ``device``: the files' bytes, decoded on the GPU
+            encoded, crops = images
+            device = self.trainer.strategy.root_device
+            return decode_on_device(encoded, crops, self.resolution, device), labels
+        return batch
+
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
         images, labels = batch
-        if images.dtype == torch.uint8:  # the torchvision decoder's batch: normalized here
+        if images.dtype == torch.uint8:  # the workers' crops: normalized here
             mean = torch.tensor(IMAGENET_MEAN, device=images.device).view(1, 3, 1, 1) * 255
             scale = 1 / (torch.tensor(IMAGENET_STD, device=images.device).view(1, 3, 1, 1) * 255)
             # One float copy, made channels_last as it is made; the rest in place.
