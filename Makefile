@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-run data-deps system-deps slurm-deps run test test-slow test-slurm test-all cost paper reference clean
+.PHONY: help install install-run data-deps system-deps slurm-deps run test test-slow test-slurm test-all cost paper reference gpu-check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ run: install-run data-deps ## train and measure one MobileNet on Fashion-MNIST (
 
 test: install system-deps ## run the default test suite (fast: slow tests deselected)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+gpu-check: install ## on a GPU machine: the prepared check (<= 8 min), CSV + report in benchmarks/results/gpu_check
+	$(BIN)/python benchmarks/gpu_check.py --minutes 8 --out benchmarks/results/gpu_check
 
 slurm-deps: ## Debian packages of the one-node SLURM cluster the cluster tests start (root + apt-get)
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \

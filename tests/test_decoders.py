@@ -174,7 +174,7 @@ def test_the_device_decoder_falls_back_to_the_cpu_in_one_line(tmp_path, caplog):
         data.setup()
     notices = [r.getMessage() for r in caplog.records]
     assert len(notices) == 1 and "no CUDA device" in notices[0] and DEFAULT_DECODER in notices[0]
-    images, labels = next(iter(data.train_dataloader()))
+    images, _ = next(iter(data.train_dataloader()))
     assert images.dtype == torch.uint8 and images.shape == (4, 3, 64, 64)
 
 
