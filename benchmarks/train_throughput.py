@@ -49,7 +49,7 @@ def bare_loop(cfg) -> float:
     torch.manual_seed(cfg.seed)
     data = instantiate_node(cfg.data)
     data.setup()
-    net = build_model(cfg).to(memory_format=torch.channels_last).train()
+    net = build_model(cfg.model, cfg.data.resolution).to(memory_format=torch.channels_last).train()
     optimizer = instantiate(cfg.optimizer)(parameter_groups(net, cfg.module.weight_decay, False))
     steps = len(data.train_dataloader())
     scheduler = instantiate(cfg.scheduler)(optimizer, total_steps=steps, steps_per_epoch=steps)
@@ -69,7 +69,7 @@ def mobisweep_loop(cfg) -> float:
     """What ``python -m mobisweep`` runs: Lightning Trainer, metrics, W&B offline, progress bar."""
     torch.manual_seed(cfg.seed)
     data = instantiate_node(cfg.data)
-    module = ClassificationModule(build_model(cfg), num_classes=cfg.data.num_classes,
+    module = ClassificationModule(build_model(cfg.model, cfg.data.resolution), num_classes=cfg.data.num_classes,
                                   optimizer=instantiate(cfg.optimizer),
                                   scheduler=instantiate(cfg.scheduler), **cfg.module)
     logger = make_logger(cfg.logger, name="benchmark")
@@ -115,7 +115,7 @@ def rounds(label: str, values: list[float]) -> str:
            f"{', '.join(f'{v:.0f}' for v in values)})"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alpha", type=float, default=0.5, help="alpha of the loop comparison")
     parser.add_argument("--data", default="fashion_mnist")
@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--compile", action="store_true",
                         help="also time torch.compile'd MobileNetV1 in the step comparison")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     os.environ.setdefault("WANDB_SILENT", "true")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"torch {torch.__version__}, timm {timm.__version__}, {torch.get_num_threads()} threads")

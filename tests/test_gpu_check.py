@@ -1,5 +1,5 @@
-"""The prepared GPU check (``benchmarks/gpu_check.py``) and the image-folder loader benchmark run in
-miniature on the CPU, so that neither has rotted on the day a GPU is lent."""
+"""The prepared GPU check (``benchmarks/gpu_check.py``) and the throughput benchmarks it builds on run
+in miniature on the CPU, so that none has rotted on the day a GPU is lent."""
 
 from __future__ import annotations
 
@@ -59,3 +59,14 @@ def test_the_folder_loader_benchmark_runs_in_miniature(tmp_path):
         (res, d) for res in (224, 128) for d in ("jpeg-scaled", "pil", "torchcodec", "torchvision")}
     assert all(r["images_per_s"] > 0 for r in rows)
     assert (tmp_path / "loader.csv").read_text().startswith("rho,resolution,decoder")
+
+
+@pytest.mark.slow  # three Lightning fits: CI runs it (make test-slow)
+def test_the_train_throughput_benchmark_runs_in_miniature(capsys):
+    import train_throughput
+
+    train_throughput.main(["--images", "256", "--batch", "64", "--step-resolution", "32",
+                           "--step-batch", "4", "--steps", "1", "--repeats", "1"])
+    out = capsys.readouterr().out
+    for line in ("ratio mobisweep / timm", "ratio mobisweep / bare", "ratio loader / model"):
+        assert line in out
