@@ -33,6 +33,7 @@ CASES = [
     ("rho too small", ["data.rho=choice(1.0,0.5)"],
      "data.resolution=28: mobilenet_v1-1.0 needs at least 32 px", 2),
     ("depth", ["model.depth=7"], "model.depth=7: must be an integer in 0..5", 2),
+    ("block", ["model.block=dense"], "model.block='dense': must be one of separable, full", 2),
     ("epochs", ["trainer.max_epochs=0"], "trainer.max_epochs=0: must be an integer >= 1", 2),
     ("batch size", ["data.batch_size=0"], "data.batch_size=0: must be an integer >= 1", 2),
     ("budget value", ["+sweep.budget.mult_adds_M=-5"],
@@ -197,6 +198,32 @@ def test_a_refused_value_imports_neither_torch_nor_lightning():
     said, modules = imported_by("trainer.max_epochs=0")
     assert said == ["mobisweep: error: trainer.max_epochs=0: must be an integer >= 1"]
     assert "hydra" in modules and not modules & {"torch", "lightning", "optuna", "wandb"}
+
+
+@pytest.mark.parametrize("overrides", [
+    ["model.alpha=0"], ["model.depth=-1"], ["model.block=dense"], ["model.dropout=1.5"],
+    ["data=digits", "data.rho=0.5"], ["model=timm", "model.model_name=mobilenetv1_101"],
+    ["model=mobilenet_shallow", "model.alpha=inf"]], ids=lambda o: " ".join(o))
+def test_a_refused_model_value_imports_no_torch(overrides):
+    """MobileNet's own arguments, the resolution's lower bound and a timm name are checked from
+    Table 1 and timm's sources, not by building the model: a refusal costs a second."""
+    said, modules = imported_by(*overrides)
+    assert len(said) == 1 and said[0].startswith("mobisweep: error: "), said
+    assert not modules & {"torch", "timm", "lightning", "wandb"}
+    if "model=timm" in overrides:
+        assert said[0].startswith("mobisweep: error: model.model_name='mobilenetv1_101': not a "
+                                  "timm model")
+
+
+def test_timm_names_are_read_from_its_sources_as_timm_lists_them():
+    import timm
+
+    from mobisweep.models.timm_names import is_timm_model, timm_model_names
+
+    assert set(timm.list_models()) <= timm_model_names()
+    assert is_timm_model("mobilenetv1_100.ra4_e3600_r224_in1k") is True  # with a pretrained tag
+    assert is_timm_model("mobilenetv1_101") is False
+    assert is_timm_model("hf-hub:someone/model") is None  # resolved on the Hub: not judged here
 
 
 def test_a_size_beyond_memory_is_refused_from_shapes_without_lightning():

@@ -10,7 +10,7 @@ from torch import nn
 from mobisweep.cost import count_cost
 from mobisweep.errors import ConfigError
 from mobisweep.models import MobileNetV1, create_model, list_models, make_divisible
-from mobisweep.models.mobilenet import TABLE_1, layer_specs
+from mobisweep.models.table1 import TABLE_1, layer_specs
 from mobisweep.paper import PAPER_ROWS, TABLE_2
 
 MOBILENET_ROWS = [row for row in PAPER_ROWS if not any(o.startswith("model=") for o in row.overrides)]

@@ -13,7 +13,7 @@ from omegaconf import DictConfig
 from mobisweep.cli import config_errors_exit
 from mobisweep.config import CONFIG_DIR
 from mobisweep.signals import Terminated, raise_on_sigterm
-from mobisweep.validate import validate_config, validate_resolution
+from mobisweep.validate import validate_config, validate_model, validate_resolution
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
@@ -27,7 +27,7 @@ def app(cfg: DictConfig) -> float | list[float]:
     with config_errors_exit() if single else contextlib.nullcontext():
         # Checked before the training stack is imported: a refusal costs a second, not five.
         validate_config(cfg)
-        validate_resolution(cfg.data)
+        validate_model(cfg.get("model"), validate_resolution(cfg.data))
         from mobisweep.trial import preflight
 
         cost = preflight(cfg)  # sizes from the model's shapes: torch, but not yet Lightning

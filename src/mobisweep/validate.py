@@ -9,6 +9,9 @@ from omegaconf import DictConfig, OmegaConf
 from mobisweep.errors import ConfigError, is_integer, is_number
 from mobisweep.memory import check_input_fits
 from mobisweep.metrics import DEPLOY_PREFIX, OBJECTIVES, TOP1, is_latency
+from mobisweep.models.labels import MOBILENET, model_label
+from mobisweep.models.table1 import MIN_RESOLUTION, check_arguments
+from mobisweep.models.timm_names import is_timm_model
 from mobisweep.settings import check_mode, check_settings
 
 # (field, lowest, highest or None, whether the lowest is allowed); checked where the config has the
@@ -36,6 +39,8 @@ INTEGERS = (("latency.warmup", 0, True), ("latency.min_runs", 1, True),
 
 
 _ABSENT = object()
+MOBILENET_TARGET = "mobisweep.models.create_model"
+TIMM_TARGET = "timm.create_model"
 
 
 def validate_resolution(data: DictConfig) -> int:
@@ -53,6 +58,31 @@ def validate_resolution(data: DictConfig) -> int:
     # a shape-only one) is made.
     check_input_fits(resolution, data.get("batch_size") if is_integer(data.get("batch_size")) else 1)
     return resolution
+
+
+def validate_model(model: DictConfig | None, resolution: int) -> None:
+    """A MobileNet config's width multiplier, depth, block and the like, and the resolution's lower
+    bound, checked from Table 1, and a timm model's name against timm's list, before torch is
+    imported (other models are checked as they are built)."""
+    if model is None:
+        return
+    if model.get("_target_") == TIMM_TARGET:
+        name = model.get("model_name")
+        if not isinstance(name, str) or is_timm_model(name) is False:
+            raise ConfigError("model.model_name", name,
+                              "not a timm model (python -c 'import timm; print(timm.list_models())')")
+        return
+    if model.get("_target_") != MOBILENET_TARGET or \
+            not str(model.get("name", "")).startswith(MOBILENET):
+        return
+    try:
+        check_arguments(model)
+    except ConfigError as error:
+        raise error.within("model") from None
+    if resolution < MIN_RESOLUTION:
+        raise ConfigError("data.resolution", resolution,
+                          f"{model_label(model)} needs at least {MIN_RESOLUTION} px "
+                          f"(raise data.rho or data.base_resolution)")
 
 
 def validate_config(cfg: DictConfig) -> None:

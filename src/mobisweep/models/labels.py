@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mobisweep.models.mobilenet import PAPER_DEPTH
+from mobisweep.models.table1 import PAPER_DEPTH
 
 MOBILENET = "mobilenet_v1"
 

@@ -3,13 +3,15 @@ builds through it (``_target_: mobisweep.models.create_model``, ``name: mobilene
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from torch import nn
+if TYPE_CHECKING:  # the registry itself loads no torch: names are checked before it is imported
+    from torch import nn
 
 from mobisweep.errors import ConfigError
 
-ModelBuilder = Callable[..., nn.Module]
+ModelBuilder = Callable[..., "nn.Module"]
 _MODELS: dict[str, ModelBuilder] = {}
 
 
@@ -22,8 +24,14 @@ def register_model(builder: ModelBuilder) -> ModelBuilder:
     return builder
 
 
+def _load_builders() -> None:
+    """Import the modules whose builders register themselves (``models/__init__`` loads lazily)."""
+    import mobisweep.models.mobilenet  # noqa: F401
+
+
 def create_model(name: str, **kwargs: object) -> nn.Module:
     """Build the registered model ``name`` with ``kwargs``."""
+    _load_builders()
     try:
         builder = _MODELS[name]
     except KeyError:
@@ -34,4 +42,5 @@ def create_model(name: str, **kwargs: object) -> nn.Module:
 
 def list_models() -> list[str]:
     """The registered model names, sorted."""
+    _load_builders()
     return sorted(_MODELS)

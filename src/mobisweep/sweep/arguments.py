@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 from mobisweep.errors import ConfigError
 from mobisweep.sweep.cost_aware import KnownCostRule
 from mobisweep.sweep.space import SearchSpace
-from mobisweep.validate import validate_config, validate_resolution
+from mobisweep.validate import validate_config, validate_model, validate_resolution
 
 MAX_CHECKED_POINTS = 256  # larger grids: the first 256 points are checked up front
 
@@ -71,6 +71,6 @@ def check_points(compose: Callable[[list[str]], DictConfig], space: SearchSpace,
     for point in points[:MAX_CHECKED_POINTS]:
         cfg = compose([*space.overrides(point), "trial_number=0"])
         validate_config(cfg)
-        validate_resolution(cfg.data)
+        validate_model(cfg.get("model"), validate_resolution(cfg.data))
         checked.append((point, cfg))
     return checked
