@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection
 
 JOURNAL_PREFIX = "journal:///"
+# How long a process waits for a SQLite study that another one holds locked (seconds).
+SQLITE_BUSY_TIMEOUT_S = 60
 SCHEMA_LOCK_KEY = zlib.crc32(b"mobisweep:schema")
 
 
@@ -168,10 +170,21 @@ def _engine_kwargs(url: str) -> dict:
     if url.startswith("postgresql"):
         # A dead server fails in seconds, not after the OS's TCP timeout.
         return {"connect_args": {"connect_timeout": 10}, "pool_pre_ping": True}
+    if url.startswith("sqlite") and "timeout=" not in url:
+        # Workers on one machine take turns at SQLite's single write lock, and a report or a backup
+        # may hold it for a while: a busy study is waited for (sqlite3's own wait is 5 s). The URL's
+        # ?timeout=<seconds> sets another wait; every process of the sweep reads the same URL.
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
     return {}
 
 
 def _first_line(error: BaseException, url: str) -> str:
     cause = getattr(error, "orig", None) or error
     lines = [ln.strip() for ln in str(cause).splitlines() if ln.strip()]
-    return scrub(lines[0] if lines else type(cause).__name__, url)
+    line = scrub(lines[0] if lines else type(cause).__name__, url)
+    if url.startswith("sqlite") and "database is locked" in line:
+        wait = url.split("timeout=", 1)[1].split("&")[0] if "timeout=" in url \
+            else SQLITE_BUSY_TIMEOUT_S
+        line += (f" by another process for longer than the {wait} s waited (a longer wait: "
+                 "?timeout=<seconds> on the sqlite URL)")
+    return line
