@@ -23,7 +23,7 @@ def last_checkpoint(output_dir: Path) -> Path:
 
 
 def write_result(output_dir: Path, result: dict[str, Any]) -> Path:
-    return write_json(result_file(output_dir), result)
+    return write_json(result_file(output_dir), result, what="the trial's result")
 
 
 def read_result(output_dir: Path) -> dict[str, Any] | None:

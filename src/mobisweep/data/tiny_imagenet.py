@@ -26,13 +26,15 @@ from rich.progress import track
 from mobisweep.data.folder import IMAGENET_MEAN, IMAGENET_STD
 from mobisweep.data.memory import Batch, InMemoryDataModule
 from mobisweep.errors import ConfigError, is_integer
-from mobisweep.files import write_atomic
+from mobisweep.files import free_bytes, megabytes, write_atomic
 
 log = logging.getLogger(__name__)
 
 URL = "http://cs231n.stanford.edu/tiny-imagenet-200.zip"
 FOLDER = "tiny-imagenet-200"
 SIZE = 64
+# One class in the cache: 500 training and 50 validation images of 64x64x3 bytes, and npz headers.
+CLASS_CACHE_BYTES = 550 * SIZE * SIZE * 3 + 4096
 LAYOUT = ("tiny-imagenet-200/wnids.txt, train/<wnid>/images/*.JPEG, val/images/*.JPEG and "
           "val/val_annotations.txt")
 
@@ -179,13 +181,15 @@ class TinyImageNetDataModule(InMemoryDataModule):
         folder = self.cache_dir / source.fingerprint()
         wnids_file = folder / "wnids.txt"
         if not wnids_file.is_file():
-            write_atomic(wnids_file, source.read_text("wnids.txt").encode())
+            write_atomic(wnids_file, source.read_text("wnids.txt").encode(),
+                         what="the Tiny ImageNet cache's class list", field="data.cache_dir")
         self.wnids = select_classes(wnids_file.read_text().split(), self.classes)
         if len(self.wnids) != self.num_classes:
             raise ConfigError("data.num_classes", self.num_classes,
                               f"data.classes selects {len(self.wnids)} classes")
         missing = [w for w in self.wnids if not (folder / f"{w}.npz").is_file()]
         if missing:
+            check_cache_space(folder, len(missing))
             _decode_into(source, folder, missing)
         splits: dict[str, list] = {"train": [[], []], "val": [[], []]}
         for label, wnid in enumerate(self.wnids):
@@ -195,6 +199,18 @@ class TinyImageNetDataModule(InMemoryDataModule):
                     splits[split][0].append(images)
                     splits[split][1].append(torch.full((len(images),), label, dtype=torch.long))
         return tuple((torch.cat(x), torch.cat(y)) for x, y in splits.values())
+
+
+def check_cache_space(folder: Path, classes: int) -> None:
+    """The cache's size is known before a JPEG is decoded: refuse a volume too small for it now,
+    rather than fill it and stop half-way."""
+    needed = classes * CLASS_CACHE_BYTES
+    free = free_bytes(folder)
+    if free < needed:
+        raise ConfigError("data.cache_dir", str(folder),
+                          f"the Tiny ImageNet cache of {classes} classes needs {megabytes(needed)}, "
+                          f"{megabytes(free)} free there (set paths.data_dir or data.cache_dir "
+                          "to a larger volume)")
 
 
 def _decode_into(source: _Source, folder: Path, wnids: list[str]) -> None:
@@ -228,7 +244,8 @@ def _decode_into(source: _Source, folder: Path, wnids: list[str]) -> None:
                   for k, v in split.items()}
         buffer = io.BytesIO()
         np.savez(buffer, **arrays)
-        write_atomic(folder / f"{wnid}.npz", buffer.getvalue())
+        write_atomic(folder / f"{wnid}.npz", buffer.getvalue(),
+                     what=f"the Tiny ImageNet cache of class {wnid}", field="data.cache_dir")
     log.info("Tiny ImageNet: %d classes decoded into %s", len(wnids), folder)
 
 

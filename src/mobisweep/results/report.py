@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 
 from mobisweep import metrics
+from mobisweep.files import write_text
 from mobisweep.results.label_placement import place_labels
 from mobisweep.results.panels import PANELS, Y_TITLE, PanelData, nice_ticks, panel_data
 from mobisweep.results.reference_data import read_trials
@@ -125,7 +126,8 @@ def plotly_report(summary: SweepSummary, panels: list[PanelData], paper: VsPaper
                         html.escape(f"{d.panel.title} (no {d.panel.x.label})") for d in missing)
                     + "</p>")
     page = page.replace("<body>", "<body>" + heading, 1)
-    path.write_text(page.replace("</body>", trials_table_html(summary) + "</body>"))
+    write_text(path, page.replace("</body>", trials_table_html(summary) + "</body>"),
+               what="the sweep's report")
     return path
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mobisweep import metrics
 from mobisweep.errors import ConfigError
+from mobisweep.files import write_text
 from mobisweep.results.summary import SweepSummary, repeats
 
 # The budget a trial ran on, from its result.json (trials.csv's ``config/`` columns): enough to say
@@ -74,29 +75,30 @@ def write_trials_csv(summary: SweepSummary, path: Path) -> Path:
                *figures, metrics.TOP1_MEAN, metrics.TOP1_SD, "n",
                *(f"config/{k}" for k in CONFIG_COLUMNS), "wall_seconds", "note", "result_path"]
     by_point = repeats(summary.rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=columns)
-        writer.writeheader()
-        for row in summary.rows:
-            mean, sd, n = by_point.get(row.point, (None, None, None))
-            record = {"number": row.number, "state": row.state, "pareto_rank": row.rank,
-                      "note": row.note, "result_path": _relative(row.result_path, path.parent),
-                      metrics.TOP1_MEAN: mean, metrics.TOP1_SD: sd, "n": n,
-                      "wall_seconds": row.wall_seconds, **row.params}
-            record.update({k: row.figures.get(k) for k in figures})
-            record.update({f"config/{k}": row.config.get(k) for k in CONFIG_COLUMNS})
-            for k, objective in enumerate(summary.objectives):
-                record[objective] = row.values[k] if row.values else row.figures.get(objective)
-            writer.writerow(record)
+    stream = io.StringIO(newline="")
+    writer = csv.DictWriter(stream, fieldnames=columns)
+    writer.writeheader()
+    for row in summary.rows:
+        mean, sd, n = by_point.get(row.point, (None, None, None))
+        record = {"number": row.number, "state": row.state, "pareto_rank": row.rank,
+                  "note": row.note, "result_path": _relative(row.result_path, path.parent),
+                  metrics.TOP1_MEAN: mean, metrics.TOP1_SD: sd, "n": n,
+                  "wall_seconds": row.wall_seconds, **row.params}
+        record.update({k: row.figures.get(k) for k in figures})
+        record.update({f"config/{k}": row.config.get(k) for k in CONFIG_COLUMNS})
+        for k, objective in enumerate(summary.objectives):
+            record[objective] = row.values[k] if row.values else row.figures.get(objective)
+        writer.writerow(record)
+    write_text(path, stream.getvalue(), what="the sweep's trials.csv")
     curve_columns = [f.name for f in metrics.CURVES]
-    with (path.parent / CURVES_FILE).open("w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=["number", "epoch", *curve_columns])
-        writer.writeheader()
-        for row in summary.rows:
-            for point in row.curves:
-                writer.writerow({"number": row.number, "epoch": point["epoch"],
-                                 **{k: point.get(k) for k in curve_columns}})
+    stream = io.StringIO(newline="")
+    writer = csv.DictWriter(stream, fieldnames=["number", "epoch", *curve_columns])
+    writer.writeheader()
+    for row in summary.rows:
+        for point in row.curves:
+            writer.writerow({"number": row.number, "epoch": point["epoch"],
+                             **{k: point.get(k) for k in curve_columns}})
+    write_text(path.parent / CURVES_FILE, stream.getvalue(), what="the sweep's curves.csv")
     return path
 
 
