@@ -68,3 +68,30 @@ def write_json(path: Path, data: dict[str, Any], *, what: str = "a JSON file",
     """Strict JSON (never a bare NaN token), written atomically."""
     text = json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
     return write_atomic(path, text.encode(), what=what, field=field)
+
+
+def read_json(path: Path, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A JSON object written by mobisweep; a damaged, truncated or foreign file is one line naming
+    the file, the line and what is wrong, never a traceback from the parser."""
+    def damaged(reason: str) -> ConfigError:
+        return ConfigError("file", str(path), reason)
+
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise damaged("not a text (UTF-8) file") from None
+    except OSError as error:
+        raise damaged(f"cannot be read ({error.strerror or error})") from None
+    if not text.strip():
+        raise damaged("empty")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise damaged(f"line {error.lineno}, column {error.colno}: {error.msg}: not mobisweep's "
+                      "JSON, or truncated") from None
+    if not isinstance(data, dict):
+        raise damaged(f"holds a JSON {type(data).__name__}, not an object")
+    missing = [key for key in required if key not in data]
+    if missing:
+        raise damaged(f"no {', '.join(repr(k) for k in missing)} key: not a mobisweep result")
+    return data

@@ -4,7 +4,6 @@ its folder claimed, and the files it leaves there (``trial_config.json``, ``chec
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from torch import nn
 from mobisweep import metrics
 from mobisweep.cost import Cost, count_cost
 from mobisweep.errors import ConfigError
-from mobisweep.files import write_json
+from mobisweep.files import read_json, write_json
 from mobisweep.memory import check_training_fits, check_weights_fit
 from mobisweep.models import build_model, model_label
 from mobisweep.trial_files import last_checkpoint, result_file
@@ -166,7 +165,7 @@ def claim_output_dir(cfg: DictConfig, output_dir: Path) -> None:
             path.unlink()
         log.info("fresh=true: removed %s", ", ".join(str(p) for p in found))
     elif found:
-        stored = json.loads(record.read_text()) if record.is_file() else None
+        stored = read_json(record) if record.is_file() else None
         if stored != current:
             field = "hydra.run.dir" if cfg.get("trial_number") is None else "hydra.sweep.dir"
             changed = ("no record of its configuration" if stored is None else "; ".join(

@@ -3,13 +3,14 @@ resumes from. Plain paths and JSON, so that the sweeper reads them without the t
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from mobisweep.files import write_json
+from mobisweep.files import read_json, write_json
 
 RESULT_FILE = "result.json"
+# What every result.json holds; a file without them is not a finished trial's.
+RESULT_KEYS = ("config", "metrics")
 
 
 def result_file(output_dir: Path) -> Path:
@@ -29,7 +30,7 @@ def write_result(output_dir: Path, result: dict[str, Any]) -> Path:
 def read_result(output_dir: Path) -> dict[str, Any] | None:
     """The result of a trial that finished in ``output_dir``, if it did."""
     path = result_file(output_dir)
-    return json.loads(path.read_text()) if path.is_file() else None
+    return read_json(path, RESULT_KEYS) if path.is_file() else None
 
 
 def drop_checkpoint(output_dir: Path) -> None:

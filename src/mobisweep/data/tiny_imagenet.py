@@ -193,12 +193,34 @@ class TinyImageNetDataModule(InMemoryDataModule):
             _decode_into(source, folder, missing)
         splits: dict[str, list] = {"train": [[], []], "val": [[], []]}
         for label, wnid in enumerate(self.wnids):
-            with np.load(folder / f"{wnid}.npz") as arrays:
-                for split in splits:
-                    images = torch.from_numpy(arrays[split]).permute(0, 3, 1, 2)
-                    splits[split][0].append(images)
-                    splits[split][1].append(torch.full((len(images),), label, dtype=torch.long))
+            arrays = read_cached(folder / f"{wnid}.npz")
+            if isinstance(arrays, str):  # damaged (a disk error, a copy cut short): decoded again
+                log.warning("Tiny ImageNet cache %s is damaged (%s): decoding class %s again",
+                            folder / f"{wnid}.npz", arrays, wnid)
+                _decode_into(source, folder, [wnid])
+                arrays = read_cached(folder / f"{wnid}.npz")
+                if isinstance(arrays, str):
+                    raise ConfigError("data.cache_dir", str(folder), f"{wnid}.npz: {arrays}")
+            for split in splits:
+                images = torch.from_numpy(arrays[split]).permute(0, 3, 1, 2)
+                splits[split][0].append(images)
+                splits[split][1].append(torch.full((len(images),), label, dtype=torch.long))
         return tuple((torch.cat(x), torch.cat(y)) for x, y in splits.values())
+
+
+def read_cached(path: Path) -> dict[str, np.ndarray] | str:
+    """One class of the cache (``train``, ``val``: N x 64 x 64 x 3 uint8), or what is wrong with it."""
+    try:
+        # Our own handle: np.load leaves its file open when the content is not an archive.
+        with path.open("rb") as stream, np.load(stream) as stored:
+            arrays = {split: stored[split] for split in ("train", "val")}
+    except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError,
+            zipfile.BadZipFile) as error:  # a .npy or pickle in its place: no context manager
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    for split, array in arrays.items():
+        if array.dtype != np.uint8 or array.ndim != 4 or array.shape[1:] != (SIZE, SIZE, 3):
+            return f"{split} holds {array.dtype} {array.shape}, not N x {SIZE} x {SIZE} x 3 uint8"
+    return arrays
 
 
 def check_cache_space(folder: Path, classes: int) -> None:

@@ -5,7 +5,6 @@ a missing database is refused, not created."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +12,13 @@ import optuna
 
 from mobisweep import metrics
 from mobisweep.errors import ConfigError
+from mobisweep.files import read_json
 from mobisweep.models import network_config, point_label
 from mobisweep.results.reference_data import read_curves
 from mobisweep.results.summary import SweepSummary, TrialRow, summarize_rows, summarize_study
 from mobisweep.results.trials_csv import CONFIG_COLUMNS, CURVES_FILE, TRIALS_FILE, read_csv
 from mobisweep.sweep.storage import masked, open_storage
+from mobisweep.trial_files import RESULT_KEYS
 
 STUDY_DB = "study.db"
 # trials.csv columns that are neither parameters nor figures.
@@ -109,7 +110,7 @@ def _label(row: TrialRow, folder: Path) -> str:
     """The trial's label from its result.json where it is at hand, else from its parameters."""
     result = folder / row.result_path if row.result_path else None
     if result is not None and result.is_file():
-        return point_label(json.loads(result.read_text())["config"])
+        return point_label(read_json(result, RESULT_KEYS)["config"])
     if row.state != "COMPLETE":
         return f"#{row.number}"
     p = row.params

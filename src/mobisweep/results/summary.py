@@ -6,7 +6,6 @@ the sweeper recorded on it (``mobisweep.sweep.recorder``).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,11 +16,13 @@ import optuna
 from optuna.trial import FrozenTrial
 
 from mobisweep import metrics
+from mobisweep.files import read_json
 from mobisweep.models import point_label
 from mobisweep.pareto import hypervolume, non_dominated_sort
 from mobisweep.sweep.cost_aware import CURVE_ATTR
 from mobisweep.sweep.recorder import ERROR, RESULT_PATH, SKIPPED
 from mobisweep.sweep.stopping import SECONDS_ATTR
+from mobisweep.trial_files import RESULT_KEYS
 
 # Repeats of one point (the same parameters but the seed) are summarized as mean, sd and n.
 REPEAT_KEYS = ("seed",)
@@ -80,7 +81,7 @@ def _row(trial: FrozenTrial) -> TrialRow:
     label = f"#{trial.number}"
     record: dict[str, Any] = {}
     if result_path and Path(result_path).is_file():
-        record = json.loads(Path(result_path).read_text())
+        record = read_json(Path(result_path), RESULT_KEYS)
         figures.update({f.name: record["metrics"][f.name] for f in metrics.SUMMARY
                         if f.name in record["metrics"]})
         config = record["config"]
