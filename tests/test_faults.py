@@ -197,7 +197,7 @@ def test_image_folder_problems_are_refused_before_the_study_opens(tmp_path, read
     _image_tree(tmp_path / "images", readable, empty_class)
     args = [o for o in ONE_POINT if not o.startswith("data")] + [
         "data=folder", f"data.root={tmp_path / 'images'}", "data.num_classes=2",
-        "data.num_workers=0", "data.base_resolution=32", "study_name=images"]
+        "data.num_workers=0", "data.base_resolution=32", "data.rho=1.0", "study_name=images"]
     result = sweep(tmp_path, *args)
     one_error_line(result, message)
     assert "Launching" not in result.stdout + result.stderr

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import nbclient
 import nbformat
+import optuna
 import pytest
 from PIL import Image
 
@@ -45,7 +47,7 @@ def study_dir(tmp_path_factory) -> Path:
 
 def chromium(*args: str, user_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={user_dir}", *args],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_report_files(study_dir):
@@ -223,3 +225,70 @@ def test_notebook_runs_on_the_study(study_dir, monkeypatch):
     stderr = [o for cell in notebook.cells for o in cell.get("outputs", [])
               if o.get("name") == "stderr"]
     assert not stderr, stderr
+
+
+def live_page(action: str, page: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """A page that reloads itself: rendered once on load (a virtual-time budget would follow its
+    reloads for ever)."""
+    flags = [f for f in CHROMIUM_FLAGS if not f.startswith("--virtual-time-budget")]
+    return subprocess.run([CHROMIUM, *flags, f"--user-data-dir={tmp_path / 'chrome'}",
+                           "--window-size=1400,1800", action, page.as_uri()],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+@needs_chromium
+@pytest.mark.slow  # a real sweep watched while it runs: CI runs it (make test-slow)
+def test_a_running_sweep_is_watched_live_and_left_intact(tmp_path):
+    """``report --watch`` beside a running sweep: the page (as headless Chromium renders it) shows
+    each trial once it has ended, reloads itself, and the study is intact afterwards."""
+    sweep = subprocess.Popen(
+        [sys.executable, "-m", "mobisweep", "+sweep=alpha_rho", "data=digits",
+         "data.train_subset=600", "trainer.max_epochs=8", "latency=none", "logger.mode=offline",
+         "model.alpha=0.5,0.25", "data.rho=1.0,0.571", "-m"], cwd=tmp_path,
+        env={**os.environ, "WANDB_MODE": "offline"}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    folder = tmp_path / "sweeps" / "alpha_rho"
+    watcher = None
+    try:
+        deadline = time.monotonic() + 300
+        while not (folder / "study.db").is_file():
+            assert sweep.poll() is None and time.monotonic() < deadline, "the sweep did not start"
+            time.sleep(0.5)
+        watcher = subprocess.Popen([sys.executable, "-m", "mobisweep.report", str(folder),
+                                    "--watch", "1"], cwd=REPO, stdout=subprocess.PIPE, text=True)
+        page = folder / "report.html"
+        shown: list[int] = []  # trials shown COMPLETE, each time the page was looked at
+        reloading: list[bool] = []
+        while sweep.poll() is None:
+            assert time.monotonic() < deadline, "the sweep did not finish"
+            if page.is_file():
+                dom = live_page("--dump-dom", page, tmp_path).stdout
+                shown.append(dom.count(">COMPLETE<"))
+                reloading.append('http-equiv="refresh" content="1"' in dom)
+                if len(shown) == 1:
+                    live_page(f"--screenshot={tmp_path / 'before.png'}", page, tmp_path)
+            time.sleep(1)
+        assert sweep.returncode == 0, sweep.stderr.read()[-3000:]
+        for _ in range(60):  # the watcher's next look after the last trial
+            dom = live_page("--dump-dom", page, tmp_path).stdout
+            if dom.count(">COMPLETE<") == 4:
+                break
+            time.sleep(1)
+        live_page(f"--screenshot={tmp_path / 'after.png'}", page, tmp_path)
+    finally:
+        for process in (sweep, watcher):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+    # The sweep's own last report replaces the watcher's page: all four, and no more reloading.
+    assert dom.count(">COMPLETE<") == 4
+    assert shown and min(shown) < 4  # it was looked at while trials were still running
+    assert any(reloading)  # and the watcher's page reloaded itself meanwhile
+    assert shown == sorted(shown)  # and each trial appeared once it had ended, never went away
+    with sqlite3.connect(folder / "study.db") as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    study = optuna.load_study(study_name="alpha_rho", storage=f"sqlite:///{folder / 'study.db'}")
+    assert [t.state.name for t in study.trials] == ["COMPLETE"] * 4
+    for name in ("before.png", "after.png"):
+        with Image.open(tmp_path / name) as image:
+            assert image.size == (1400, 1800)

@@ -48,8 +48,9 @@ def _axis(figure, data_x: list[float], log: bool, title: str, row: int, col: int
 
 
 def plotly_report(summary: SweepSummary, panels: list[PanelData], paper: VsPaper | None,
-                  path: Path) -> Path:
-    """The interactive report; plotly.js is inlined so the page works offline."""
+                  path: Path, reload_s: float | None = None) -> Path:
+    """The interactive report; plotly.js is inlined so the page works offline. ``reload_s``: the
+    page reloads itself that often (a report rewritten as a running sweep's trials finish)."""
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -126,6 +127,9 @@ def plotly_report(summary: SweepSummary, panels: list[PanelData], paper: VsPaper
                         html.escape(f"{d.panel.title} (no {d.panel.x.label})") for d in missing)
                     + "</p>")
     page = page.replace("<body>", "<body>" + heading, 1)
+    if reload_s:
+        page = page.replace("<head>", f'<head><meta http-equiv="refresh" content="{reload_s:g}">',
+                            1)
     write_text(path, page.replace("</body>", trials_table_html(summary) + "</body>"),
                what="the sweep's report")
     return path
@@ -230,7 +234,8 @@ def png_reports(summary: SweepSummary, panels: list[PanelData], out_dir: Path) -
     return written
 
 
-def write_report(summary: SweepSummary, out_dir: Path, include_noisy: bool = False) -> list[Path]:
+def write_report(summary: SweepSummary, out_dir: Path, include_noisy: bool = False,
+                 reload_s: float | None = None) -> list[Path]:
     """report.html and the PNGs; ``vs_paper.png`` too for the paper's experiments (from the
     sweep's trials.csv, where its reference network was trained)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -238,7 +243,7 @@ def write_report(summary: SweepSummary, out_dir: Path, include_noisy: bool = Fal
     name, csv_path = experiment_of(summary.study_name), out_dir / TRIALS_FILE
     rows = read_trials(csv_path) if name and csv_path.is_file() else []
     paper = vs_paper(name, rows) if rows else None
-    written = [plotly_report(summary, panels, paper, out_dir / "report.html"),
+    written = [plotly_report(summary, panels, paper, out_dir / "report.html", reload_s),
                *png_reports(summary, panels, out_dir)]
     drawn = draw_vs_paper(name, rows, out_dir) if paper else None
     return written + ([drawn] if drawn else [])
