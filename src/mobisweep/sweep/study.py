@@ -69,7 +69,9 @@ def open_study(study_name: str, storage: BaseStorage | str | None, directions: S
         raise ConfigError("hydra.sweeper.direction", list(directions),
                           f"study {study_name!r} in this storage was created with {stored}")
     if study.metric_names is None:  # optuna-dashboard then names its axes val/acc1, ...
-        study.set_metric_names(list(objectives))
+        with warnings.catch_warnings():  # experimental since Optuna 3.2, and what we need
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            study.set_metric_names(list(objectives))
     described = describe_space(space)
     previous = study.user_attrs.get(SPACE_ATTR)
     if previous is None:
