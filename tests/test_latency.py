@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import subprocess
@@ -149,3 +150,17 @@ def test_piped_output_keeps_every_figure_whole(tmp_path):
     cells = [c.strip() for c in row.split("│")[1:-1]]
     columns = [c.strip() for c in header.split("┃")[1:-1]]
     assert re.fullmatch(r"\d+\.\d{3}", cells[columns.index("median ms")]), row
+
+
+@pytest.mark.slow  # eight processes; CI runs it (make test-slow)
+def test_the_ranking_benchmark_runs_in_miniature(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "latency_ranking.py"), "--points", "2",
+         "--out", str(tmp_path), "latency.min_runs=3", "latency.max_runs=3", "latency.rounds=2",
+         "latency.warmup=1"], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"side-by-side: Spearman between passes 1 and 2: -?\d\.\d{3}", result.stdout)
+    rows = list(csv.DictReader(open(tmp_path / "latency_ranking.csv")))
+    assert [(r["way"], r["pass"]) for r in rows] == [
+        (way, str(p)) for way in ("per-trial", "side-by-side") for p in (1, 2) for _ in range(2)]
+    assert all(float(r["latency/median_ms"]) > 0 for r in rows)

@@ -172,6 +172,13 @@ def test_a_latency_budget_is_measured_before_training_at_the_deployment_resoluti
     figures = json.loads(open(done.user_attrs["result_path"]).read())["metrics"]
     assert figures["latency/resolution"] == 32 and figures["latency_deploy/resolution"] == 224
     assert figures["latency_deploy/median_ms"] > figures["latency/median_ms"]
+    # The pre-flight's side-by-side figures are the trial's latency; its own measurement, taken
+    # after training in its own process, is logged beside them.
+    assert figures["latency_deploy/median_ms"] == done.user_attrs["latency_deploy/median_ms"]
+    assert figures["latency/median_ms"] == done.user_attrs["latency/median_ms"]
+    assert figures["latency_trial/resolution"] == 32
+    assert figures["latency_trial_deploy/resolution"] == 224
+    assert "latency side by side: round 5 of 5 done (4 networks)" in result.stdout + result.stderr
     rows = list(csv.DictReader(open(tmp_path / "sweeps" / "deploy" / "trials.csv")))
     assert float(next(r for r in rows if r["state"] == "PRUNED")["latency_deploy/median_ms"]) > budget
 

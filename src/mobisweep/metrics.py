@@ -19,7 +19,9 @@ class Figure:
     label: str  # how a table or an axis names it
     unit: str  # "%" figures are stored as fractions and shown x100
     direction: str  # "maximize" or "minimize": which way is better
-    source: str  # validation | cost (from the config alone, before training) | training | latency
+    # validation | cost (from the config alone, before training) | training | latency (a sweep's
+    # side-by-side figure, or a single run's own) | trial latency (a sweep trial's own)
+    source: str
     objective: bool = True  # a sweep may optimize it
     budget: str | None = None  # its key under ``sweep.budget`` (figures known before training)
     digits: int = 2  # decimals in tables
@@ -60,11 +62,22 @@ DEPLOY_LATENCY = Figure(f"{DEPLOY_PREFIX}median_ms", "median latency at latency.
                         "minimize", "latency", budget="deploy_latency_ms")
 DEPLOY_LATENCY_CV = Figure(f"{DEPLOY_PREFIX}cv", "latency CV at latency.resolution", "",
                            "minimize", "latency", objective=False, digits=3)
+# A sweep's trial: its own measurement, taken in its own process after training (latency/* and
+# latency_deploy/* are then the pre-flight's side-by-side figures; mobisweep.latency.side_by_side).
+TRIAL_PREFIX = "latency_trial/"
+TRIAL_DEPLOY_PREFIX = "latency_trial_deploy/"
+TRIAL_LATENCY = Figure(f"{TRIAL_PREFIX}median_ms", "median latency in the trial's own process",
+                       "ms", "minimize", "trial latency", objective=False)
+TRIAL_LATENCY_CV = Figure(f"{TRIAL_PREFIX}cv", "latency CV in the trial's own process", "",
+                          "minimize", "trial latency", objective=False, digits=3)
+TRIAL_DEPLOY_LATENCY = Figure(f"{TRIAL_DEPLOY_PREFIX}median_ms",
+                              "median latency at latency.resolution in the trial's own process",
+                              "ms", "minimize", "trial latency", objective=False)
 
 FIGURES = (TOP1, TOP5, VAL_LOSS, MULT_ADDS, PARAMS, PARAMS_ALL, IMAGES_PER_S, TRAIN_SECONDS,
            EPOCH_SECONDS,
            LATENCY, LATENCY_P90, LATENCY_CV, LATENCY_IQR, LATENCY_NOISY, DEPLOY_LATENCY,
-           DEPLOY_LATENCY_CV)
+           DEPLOY_LATENCY_CV, TRIAL_LATENCY, TRIAL_LATENCY_CV, TRIAL_DEPLOY_LATENCY)
 BY_NAME = {figure.name: figure for figure in FIGURES}
 # What a trial can return to a sweeper (every one is in result.json's metrics).
 OBJECTIVES = tuple(figure.name for figure in FIGURES if figure.objective)

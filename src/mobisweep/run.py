@@ -7,6 +7,7 @@ import logging
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import lightning.pytorch as pl
 import optuna
@@ -106,7 +107,7 @@ def run(cfg: DictConfig, cost: Cost | None = None) -> float | list[float] | Prun
         figures.update(trial.cost.metrics())
         finite_metrics(figures)
         if cfg.latency.enabled:  # after training: nothing else of this trial runs meanwhile
-            figures.update(measure_latencies(trial.model, cfg))
+            figures.update(latency_figures(trial.model, cfg))
         tracking.log_summary(logger, figures)
         config.update(data_sizes(datamodule))
         result = {
@@ -143,6 +144,19 @@ def run(cfg: DictConfig, cost: Cost | None = None) -> float | list[float] | Prun
         drop_checkpoint(output_dir)
     output_console().print(trial_table(result))
     return objectives(result, cfg.objectives)
+
+
+def latency_figures(model: torch.nn.Module, cfg: DictConfig) -> dict[str, Any]:
+    """A single run's latency is its own measurement. A sweep's trial logs its own beside the
+    point's side-by-side figure from the pre-flight (``latency.side_by_side``), which ranks with
+    the other points' and so is its ``latency/*`` and ``latency_deploy/*``."""
+    side_by_side = cfg.latency.get("side_by_side")
+    if not side_by_side:
+        return measure_latencies(model, cfg)
+    figures = measure_latencies(model, cfg, (metrics.TRIAL_PREFIX, metrics.TRIAL_DEPLOY_PREFIX))
+    for group, values in side_by_side.items():
+        figures.update({f"{group}/{name}": value for name, value in values.items()})
+    return figures
 
 
 def objectives(result: dict, names: list[str]) -> float | list[float]:

@@ -30,11 +30,12 @@ NUMBERS = (
     ("scheduler.gamma", 0.0, 1.0, False),
     ("latency.max_seconds", 0.0, None, False),
     ("latency.target_cv", 0.0, None, False),
+    ("latency.turn_seconds", 0.0, None, True),
     ("data.min_scale", 0.0, 1.0, False),
 )
 # (field, lowest, whether null is refused); checked where the config has the field.
 INTEGERS = (("latency.warmup", 0, True), ("latency.min_runs", 1, True),
-            ("latency.max_runs", 1, True), ("seed", 0, True), ("latency.resolution", 1, False),
+            ("latency.max_runs", 1, True), ("latency.rounds", 1, True), ("seed", 0, True), ("latency.resolution", 1, False),
             ("data.batch_size", 1, True))
 
 

@@ -199,18 +199,24 @@ def median_of_medians(measurements: list[Latency]) -> float:
     return statistics.median(m.median_ms for m in measurements)
 
 
+# Keys of a ``conf/latency/`` config that are not measure_latency's settings.
+NOT_SETTINGS = ("enabled", "resolution", "rounds", "turn_seconds", "side_by_side")
+
+
 def measure_configured(model: nn.Module, resolution: int, latency_cfg) -> Latency:
     """``measure_latency`` with the settings of a ``conf/latency/`` config."""
-    settings = {k: v for k, v in latency_cfg.items() if k not in ("enabled", "resolution")}
+    settings = {k: v for k, v in latency_cfg.items() if k not in NOT_SETTINGS}
     return measure_latency(model, resolution, **settings)
 
 
-def measure_latencies(model: nn.Module, cfg) -> dict[str, float | str | bool]:
+def measure_latencies(model: nn.Module, cfg, prefixes: tuple[str, str] = (LATENCY_PREFIX,
+                                                                          DEPLOY_PREFIX)
+                      ) -> dict[str, float | str | bool]:
     """A trial's latency figures: at its training resolution (``latency/*``) and, where
     ``latency.resolution`` names another input size, there too (``latency_deploy/*``). The
     latency of a network does not depend on its weights: this can run before training."""
-    figures = measure_configured(model, cfg.data.resolution, cfg.latency).metrics()
+    figures = measure_configured(model, cfg.data.resolution, cfg.latency).metrics(prefixes[0])
     deploy = cfg.latency.get("resolution")
     if deploy:
-        figures.update(measure_configured(model, deploy, cfg.latency).metrics(DEPLOY_PREFIX))
+        figures.update(measure_configured(model, deploy, cfg.latency).metrics(prefixes[1]))
     return figures

@@ -23,6 +23,7 @@ import optuna
 from omegaconf import DictConfig
 
 from mobisweep.sweep.budget import Budget
+from mobisweep.sweep.preflight import side_by_side_override
 from mobisweep.sweep.recorder import OUTPUT_DIR, RESUMED_FROM, WORKER, Recorder
 from mobisweep.sweep.slots import ended_without_result
 from mobisweep.sweep.space import SearchSpace
@@ -165,7 +166,9 @@ class SweepLoop:
         trial.set_user_attr(WORKER, self.worker)
         try:
             cfg = self.compose(overrides)
-            figures = self.costs.of(params, cfg, latency=self.budget.needs_latency)
+            # Latency is taken side by side before training (PointCosts), and the trial logs it.
+            timed = bool(cfg.get("latency") and cfg.latency.enabled)
+            figures = self.costs.of(params, cfg, latency=self.budget.needs_latency or timed)
         except Exception as error:  # noqa: BLE001 - a value refused, an override Hydra cannot
             # Recorded: a claimed trial never stays RUNNING.
             self.recorder.refused(trial, error)
@@ -175,6 +178,9 @@ class SweepLoop:
         if over:
             self.recorder.skipped(trial, over)
             return None
+        side_by_side = side_by_side_override(figures) if timed else None
+        if side_by_side:
+            overrides.append(side_by_side)
         trial.set_user_attr(OUTPUT_DIR, str((self.sweep_dir / str(cfg.hydra.sweep.subdir))
                                             .resolve()))
         checkpoint = self.recorder.resume_checkpoint(trial)
