@@ -203,7 +203,9 @@ def test_a_refused_value_imports_neither_torch_nor_lightning():
 @pytest.mark.parametrize("overrides", [
     ["model.alpha=0"], ["model.depth=-1"], ["model.block=dense"], ["model.dropout=1.5"],
     ["data=digits", "data.rho=0.5"], ["model=timm", "model.model_name=mobilenetv1_101"],
-    ["model=mobilenet_shallow", "model.alpha=inf"]], ids=lambda o: " ".join(o))
+    ["model=mobilenet_shallow", "model.alpha=inf"],
+    # torchvision would read any value but null or a weights name as "download the pretrained ones"
+    ["model=vgg16", "model.weights=true"]], ids=lambda o: " ".join(o))
 def test_a_refused_model_value_imports_no_torch(overrides):
     """MobileNet's own arguments, the resolution's lower bound and a timm name are checked from
     Table 1 and timm's sources, not by building the model: a refusal costs a second."""

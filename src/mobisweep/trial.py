@@ -22,7 +22,7 @@ from mobisweep.files import read_json, write_json
 from mobisweep.memory import check_training_fits, check_weights_fit
 from mobisweep.models import build_model, model_label
 from mobisweep.trial_files import last_checkpoint, result_file
-from mobisweep.validate import validate_config, validate_resolution
+from mobisweep.validate import validate_config, validate_model, validate_resolution
 
 CONFIG_FILE = "trial_config.json"
 # What does not change what a trial trains: where it writes, how it logs and times, its bookkeeping.
@@ -52,6 +52,7 @@ def preflight(cfg: DictConfig) -> Cost:
     """Everything a trial can refuse before it trains, from the config and the model's shapes alone
     (no Lightning, no real tensor): values, the model, its cost, and a training step's memory."""
     validate_config(cfg)
+    validate_model(cfg.get("model"), validate_resolution(cfg.data))
     cost = count_shapes(cfg)
     check_training_fits(cost.params_all, cost.activations, cfg.data.batch_size, cost.resolution,
                         element_bytes=2 if "16" in str(cfg.trainer.get("precision")) else 4,

@@ -42,6 +42,7 @@ INTEGERS = (("latency.warmup", 0, True), ("latency.min_runs", 1, True),
 _ABSENT = object()
 MOBILENET_TARGET = "mobisweep.models.create_model"
 TIMM_TARGET = "timm.create_model"
+TORCHVISION_TARGETS = "torchvision.models."
 
 
 def validate_resolution(data: DictConfig) -> int:
@@ -72,6 +73,15 @@ def validate_model(model: DictConfig | None, resolution: int) -> None:
         if not isinstance(name, str) or is_timm_model(name) is False:
             raise ConfigError("model.model_name", name,
                               "not a timm model (python -c 'import timm; print(timm.list_models())')")
+        return
+    if str(model.get("_target_", "")).startswith(TORCHVISION_TARGETS):
+        weights = model.get("weights")
+        # torchvision reads any other value as "the pretrained weights" (deprecated since 0.13),
+        # which would be downloaded: a string names a weights enum, which torchvision checks.
+        if weights is not None and (not isinstance(weights, str) or not weights):
+            raise ConfigError("model.weights", weights,
+                              "null (trained from scratch) or a torchvision weights name, "
+                              "e.g. IMAGENET1K_V1")
         return
     if model.get("_target_") != MOBILENET_TARGET or \
             not str(model.get("name", "")).startswith(MOBILENET):

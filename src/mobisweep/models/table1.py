@@ -83,7 +83,7 @@ def validate_args(*, alpha: float, depth: int, block: str, num_classes: int, dro
         raise ConfigError("block", block, f"must be one of {', '.join(BLOCKS)}")
     if not is_integer(num_classes) or num_classes < 1:
         raise ConfigError("num_classes", num_classes, "must be a positive integer")
-    if not 0.0 <= dropout < 1.0:
+    if not is_number(dropout) or not 0.0 <= dropout < 1.0:
         raise ConfigError("dropout", dropout, "must be in [0, 1)")
     for name, value in (("channel_divisor", channel_divisor), ("min_channels", min_channels)):
         if not is_integer(value) or value < 1:
