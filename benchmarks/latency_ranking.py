@@ -49,13 +49,12 @@ def one_point(alpha: float, rho: float, extra: list[str]) -> dict:
 
 def side_by_side(points: list[tuple[float, float]], extra: list[str]) -> list[dict]:
     """The pre-flight's pass: all 16 points in this one process."""
-    from mobisweep.latency.side_by_side import measure_side_by_side
-    from mobisweep.sweep.preflight import _settings
+    from mobisweep.latency.side_by_side import configured_settings, measure_side_by_side
     from mobisweep.trial import assemble
 
     cfgs = [point_config(alpha, rho, extra) for alpha, rho in points]
     networks = [(assemble(cfg).model, int(cfg.data.resolution)) for cfg in cfgs]
-    measured = measure_side_by_side(networks, **_settings(cfgs[0]))
+    measured = measure_side_by_side(networks, **configured_settings(cfgs[0].latency))
     return [{"median_ms": m.median_ms, "cv": m.cv, "noisy": m.noisy} for m in measured]
 
 

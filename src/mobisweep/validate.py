@@ -35,8 +35,8 @@ NUMBERS = (
 )
 # (field, lowest, whether null is refused); checked where the config has the field.
 INTEGERS = (("latency.warmup", 0, True), ("latency.min_runs", 1, True),
-            ("latency.max_runs", 1, True), ("latency.rounds", 1, True), ("seed", 0, True), ("latency.resolution", 1, False),
-            ("data.batch_size", 1, True))
+            ("latency.max_runs", 1, True), ("latency.rounds", 1, True), ("seed", 0, True),
+            ("latency.resolution", 1, False), ("data.batch_size", 1, True))
 
 
 _ABSENT = object()

@@ -209,14 +209,22 @@ def measure_configured(model: nn.Module, resolution: int, latency_cfg) -> Latenc
     return measure_latency(model, resolution, **settings)
 
 
+def resolutions(cfg, prefixes: tuple[str, str] = (LATENCY_PREFIX, DEPLOY_PREFIX)
+                ) -> list[tuple[str, int]]:
+    """``(prefix, px)`` of each input size a trial's latency is measured at: its training
+    resolution and, where ``latency.resolution`` names another, that one too."""
+    deploy = cfg.latency.get("resolution")
+    return [(prefixes[0], int(cfg.data.resolution)),
+            *([(prefixes[1], int(deploy))] if deploy else [])]
+
+
 def measure_latencies(model: nn.Module, cfg, prefixes: tuple[str, str] = (LATENCY_PREFIX,
                                                                           DEPLOY_PREFIX)
                       ) -> dict[str, float | str | bool]:
     """A trial's latency figures: at its training resolution (``latency/*``) and, where
     ``latency.resolution`` names another input size, there too (``latency_deploy/*``). The
     latency of a network does not depend on its weights: this can run before training."""
-    figures = measure_configured(model, cfg.data.resolution, cfg.latency).metrics(prefixes[0])
-    deploy = cfg.latency.get("resolution")
-    if deploy:
-        figures.update(measure_configured(model, deploy, cfg.latency).metrics(prefixes[1]))
+    figures: dict[str, float | str | bool] = {}
+    for prefix, resolution in resolutions(cfg, prefixes):
+        figures.update(measure_configured(model, resolution, cfg.latency).metrics(prefix))
     return figures

@@ -24,12 +24,14 @@ import math
 import statistics
 from collections.abc import Sequence
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from filelock import FileLock
 from torch import nn
 
-from mobisweep.latency.measure import DEFAULT_LOCK, Latency, measure_latency
+from mobisweep.latency.measure import DEFAULT_LOCK, NOT_SETTINGS, Latency, measure_latency
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +43,22 @@ def measure_side_by_side(
     networks: Sequence[tuple[nn.Module, int]],
     *,
     rounds: int = 5,
-    batch_size: int = 1,
-    device: str = "cpu",
-    backend: str = "eager",
-    threads: int | None = None,
+    turn_seconds: float = 0.25,
     warmup: int = 10,
     min_runs: int = 50,
     max_runs: int = 500,
-    turn_seconds: float = 0.25,
     target_cv: float = 0.05,
     lock_file: str | Path | None = DEFAULT_LOCK,
-    in_channels: int = 3,
+    **run_settings: Any,
 ) -> list[Latency]:
-    """Each ``(model, resolution)``'s latency, all timed in ``rounds`` interleaved rounds."""
+    """Each ``(model, resolution)``'s latency, all timed in ``rounds`` interleaved rounds.
+    ``run_settings`` (backend, device, threads, batch_size, in_channels) are ``measure_latency``'s,
+    and so are its defaults."""
     if rounds < 1:
         raise ValueError(f"rounds must be >= 1, got {rounds}")
     per_network: list[list[Latency]] = [[] for _ in networks]
     lock = FileLock(str(lock_file)) if lock_file else nullcontext()
-    settings = dict(batch_size=batch_size, device=device, backend=backend, threads=threads,
-                    warmup=warmup, max_seconds=float("inf"), lock_file=None,
-                    in_channels=in_channels)
+    settings = {**run_settings, "warmup": warmup, "max_seconds": float("inf"), "lock_file": None}
     with lock:  # the whole pass: parallel trials' own measurements wait, and do not time it
         # A turn of a few milliseconds is one preemption away from a wrong median: each network
         # runs as many times as fill turn_seconds, from a few probe runs' median.
@@ -103,9 +101,7 @@ def combine(rounds: Sequence[Latency], target_cv: float,
 
     spread = list(relative) if relative is not None else [r.median_ms for r in rounds]
     cv = statistics.stdev(spread) / statistics.mean(spread) if len(rounds) > 1 else first.cv
-    return Latency(backend=first.backend, device=first.device, threads=first.threads,
-                   batch_size=first.batch_size, resolution=first.resolution,
-                   median_ms=median("median_ms"), p90_ms=median("p90_ms"),
+    return replace(first, median_ms=median("median_ms"), p90_ms=median("p90_ms"),
                    mean_ms=median("mean_ms"), iqr_ms=median("iqr_ms"), cv=cv,
                    runs=sum(r.runs for r in rounds), noisy=cv > target_cv,
                    window=(min(r.window[0] for r in rounds), max(r.window[1] for r in rounds)))
@@ -127,8 +123,12 @@ def measure_beside(network: tuple[nn.Module, int],
     new, again = measured[0], measured[1:]
     scale = statistics.median(before.median_ms / now.median_ms
                               for before, now in zip(reference_figures, again))
-    return Latency(backend=new.backend, device=new.device, threads=new.threads,
-                   batch_size=new.batch_size, resolution=new.resolution,
-                   median_ms=new.median_ms * scale, p90_ms=new.p90_ms * scale,
-                   mean_ms=new.mean_ms * scale, iqr_ms=new.iqr_ms * scale, cv=new.cv,
-                   runs=new.runs, noisy=new.noisy, window=new.window)
+    return replace(new, median_ms=new.median_ms * scale, p90_ms=new.p90_ms * scale,
+                   mean_ms=new.mean_ms * scale, iqr_ms=new.iqr_ms * scale)
+
+
+def configured_settings(latency_cfg) -> dict[str, Any]:
+    """``measure_side_by_side``'s settings from a ``conf/latency/`` config (``max_seconds`` is
+    the adaptive measurement's: a turn's length is ``turn_seconds``)."""
+    return {k: v for k, v in latency_cfg.items() if k not in NOT_SETTINGS + ("max_seconds",)} | \
+        {"rounds": latency_cfg.rounds, "turn_seconds": latency_cfg.turn_seconds}

@@ -16,9 +16,15 @@ from typing import Any
 from omegaconf import DictConfig
 
 from mobisweep.config import instantiate_node
+from mobisweep.cost import Cost
 from mobisweep.errors import ConfigError
-from mobisweep.latency.measure import NOT_SETTINGS, Latency
-from mobisweep.latency.side_by_side import measure_beside, measure_side_by_side, references
+from mobisweep.latency.measure import Latency, resolutions
+from mobisweep.latency.side_by_side import (
+    configured_settings,
+    measure_beside,
+    measure_side_by_side,
+    references,
+)
 from mobisweep.metrics import DEPLOY_PREFIX, LATENCY_PREFIX
 from mobisweep.sweep.study import point_key
 from mobisweep.trial import assemble, preflight
@@ -42,8 +48,10 @@ class PointCosts:
         """Assemble every point that ``sweep.arguments.check_points`` checked and composed (a free
         search: every bound and choice), and read each data set."""
         read: set[str] = set()
+        costs = []
         for point, cfg in checked:
-            self.costs[point_key(point)] = preflight(cfg).metrics()  # shapes only: no weights
+            costs.append(preflight(cfg))  # shapes only: no weights
+            self.costs[point_key(point)] = costs[-1].metrics()
             datamodule = instantiate_node(cfg.data, field="data")  # every point's data settings
             trainer = str(sorted((k, str(v)) for k, v in cfg.trainer.items()))
             if trainer not in read:  # each trainer setting once: a library's refusal, here
@@ -56,21 +64,21 @@ class PointCosts:
                 datamodule.check()  # each data set once: reading may take a while
                 read.add(data)
         if checked and checked[0][1].latency.enabled:
-            self.time_side_by_side(checked)
+            self.time_side_by_side(checked, costs)
 
-    def time_side_by_side(self, checked: Sequence[tuple[dict[str, Any], DictConfig]]) -> None:
+    def time_side_by_side(self, checked: Sequence[tuple[dict[str, Any], DictConfig]],
+                          costs: Sequence[Cost]) -> None:
         """Time every checked point's network (at the training and the deployment resolution) in
         one pass of interleaved rounds, before any trial trains."""
         networks, owners = [], []
-        for point, cfg in checked:
-            trial = assemble(cfg)
-            self.costs[point_key(point)] = trial.cost.metrics()
-            for prefix, resolution in _resolutions(cfg):
-                networks.append((trial.model, resolution))
+        for (point, cfg), cost in zip(checked, costs):
+            model = assemble(cfg, cost).model  # checked and counted already: built only
+            for prefix, resolution in resolutions(cfg):
+                networks.append((model, resolution))
                 owners.append((point_key(point), prefix))
         log.info("latency: %d networks timed side by side, %d rounds", len(networks),
                  checked[0][1].latency.rounds)
-        measured = measure_side_by_side(networks, **_settings(checked[0][1]))
+        measured = measure_side_by_side(networks, **configured_settings(checked[0][1].latency))
         for (key, prefix), latency in zip(owners, measured):
             self.latencies.setdefault(key, {}).update(latency.metrics(prefix))
         self.references = [(networks[i], measured[i]) for i in references(measured)]
@@ -93,26 +101,16 @@ class PointCosts:
         """A point the pass did not time: beside its references, on the pass's scale (with no
         pass yet, e.g. points beyond the checked ones of a free search: a pass of its own)."""
         figures: dict[str, Any] = {}
-        for prefix, resolution in _resolutions(cfg):
+        for prefix, resolution in resolutions(cfg):
             if self.references:
                 nets, refs = zip(*self.references)
-                latency = measure_beside((model, resolution), nets, refs, **_settings(cfg))
+                latency = measure_beside((model, resolution), nets, refs,
+                                         **configured_settings(cfg.latency))
             else:
-                latency = measure_side_by_side([(model, resolution)], **_settings(cfg))[0]
+                latency = measure_side_by_side([(model, resolution)],
+                                               **configured_settings(cfg.latency))[0]
             figures.update(latency.metrics(prefix))
         return figures
-
-
-def _resolutions(cfg: DictConfig) -> list[tuple[str, int]]:
-    deploy = cfg.latency.get("resolution")
-    return [(LATENCY_PREFIX, int(cfg.data.resolution)),
-            *([(DEPLOY_PREFIX, int(deploy))] if deploy else [])]
-
-
-def _settings(cfg: DictConfig) -> dict[str, Any]:
-    """measure_side_by_side's settings from a ``conf/latency/`` config."""
-    return {k: v for k, v in cfg.latency.items() if k not in (*NOT_SETTINGS, "max_seconds")} | \
-        {"rounds": cfg.latency.rounds, "turn_seconds": cfg.latency.turn_seconds}
 
 
 def side_by_side_override(figures: dict[str, Any]) -> str | None:
