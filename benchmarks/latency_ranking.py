@@ -25,7 +25,7 @@ from pathlib import Path
 
 from scipy.stats import spearmanr
 
-from mobisweep.config import load_config
+from mobisweep.config.loading import load_config
 
 ALPHAS = (1.0, 0.75, 0.5, 0.25)
 RHOS = (1.0, 0.857, 0.714, 0.571)
@@ -40,7 +40,7 @@ def point_config(alpha: float, rho: float, extra: list[str]):
 def one_point(alpha: float, rho: float, extra: list[str]) -> dict:
     """What a trial measured of itself: one point, alone in this process."""
     from mobisweep.latency import measure_latencies
-    from mobisweep.trial import assemble
+    from mobisweep.train.assembly import assemble
 
     cfg = point_config(alpha, rho, extra)
     figures = measure_latencies(assemble(cfg).model, cfg)
@@ -50,7 +50,7 @@ def one_point(alpha: float, rho: float, extra: list[str]) -> dict:
 def side_by_side(points: list[tuple[float, float]], extra: list[str]) -> list[dict]:
     """The pre-flight's pass: all 16 points in this one process."""
     from mobisweep.latency.side_by_side import configured_settings, measure_side_by_side
-    from mobisweep.trial import assemble
+    from mobisweep.train.assembly import assemble
 
     cfgs = [point_config(alpha, rho, extra) for alpha, rho in points]
     networks = [(assemble(cfg).model, int(cfg.data.resolution)) for cfg in cfgs]

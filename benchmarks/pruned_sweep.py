@@ -30,10 +30,9 @@ from pathlib import Path
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from mobisweep import metrics
-from mobisweep.pareto import hypervolume, pareto_front
-from mobisweep.results import reference_point
-from mobisweep.results.summary import reported_curve, summarize_study
+from mobisweep.core import metrics
+from mobisweep.core.pareto import hypervolume, pareto_front
+from mobisweep.results.summary import reference_point, reported_curve, summarize_study
 
 DIRECTIONS = ["maximize", "minimize"]
 

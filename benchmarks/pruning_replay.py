@@ -24,9 +24,9 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from mobisweep import metrics
-from mobisweep.pareto import hypervolume, pareto_front
-from mobisweep.results import reference_point
+from mobisweep.core import metrics
+from mobisweep.core.pareto import hypervolume, pareto_front
+from mobisweep.results.summary import reference_point
 from mobisweep.sweep.cost_aware import CostAwarePruner, Peer
 
 REPO = Path(__file__).resolve().parents[1]

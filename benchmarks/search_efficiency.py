@@ -23,8 +23,8 @@ from pathlib import Path
 import optuna
 from optuna.distributions import CategoricalDistribution
 
-from mobisweep.pareto import hypervolume
-from mobisweep.results import reference_point
+from mobisweep.core.pareto import hypervolume
+from mobisweep.results.summary import reference_point
 
 REPO = Path(__file__).resolve().parents[1]
 DIRECTIONS = ["maximize", "minimize"]

@@ -25,8 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.services: 
 
 from mobisweep.sweep.space import parse_search_space  # noqa: E402
 from mobisweep.sweep.storage import open_storage  # noqa: E402
-from mobisweep.sweep.workers import fail_stale_trials, study_lock  # noqa: E402
 from mobisweep.sweep.study import claim_trials, open_study  # noqa: E402
+from mobisweep.sweep.workers import fail_stale_trials, study_lock  # noqa: E402
 
 SPACE = {"model.alpha": "interval(0.25, 1.25)", "data.rho": "interval(0.5, 1.0)",
          "model.depth": "range(0, 6)"}

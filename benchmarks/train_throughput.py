@@ -27,12 +27,12 @@ import torch.nn.functional as F
 from hydra.core.global_hydra import GlobalHydra
 from hydra.utils import instantiate
 
-from mobisweep.callbacks import ProgressBar, TrainingThroughput
-from mobisweep.config import config_composer, instantiate_node
+from mobisweep.config.loading import config_composer, instantiate_node
 from mobisweep.models import MobileNetV1
 from mobisweep.models.factory import build_model
-from mobisweep.module import ClassificationModule, parameter_groups
-from mobisweep.tracking import finish, make_logger
+from mobisweep.train.callbacks import ProgressBar, TrainingThroughput
+from mobisweep.train.lightning_module import ClassificationModule, parameter_groups
+from mobisweep.train.tracking import finish, make_logger
 
 
 def compose(args: argparse.Namespace, output_dir: str):

@@ -13,7 +13,7 @@ import pytest
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig
 
-from mobisweep.config import config_composer
+from mobisweep.config.loading import config_composer
 
 if TYPE_CHECKING:
     from .services import Postgres

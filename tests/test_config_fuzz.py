@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from omegaconf import DictConfig, OmegaConf
 
-from mobisweep.config import CONFIG_DIR, config_composer, instantiate_node
+from mobisweep.config.errors import ConfigError
+from mobisweep.config.loading import CONFIG_DIR, config_composer, instantiate_node
+from mobisweep.config.paths_check import check_paths
 from mobisweep.data import fashion_mnist
-from mobisweep.errors import ConfigError
-from mobisweep.paths import check_paths
-from mobisweep.trial import assemble
+from mobisweep.train.assembly import assemble
 
 TINY_IMAGENET = CONFIG_DIR.parent.parent / "shared" / "data" / "tiny-imagenet-200.tar.gz"
 
@@ -80,8 +80,8 @@ TARGETS = fuzz_targets()
 
 def before_training(cfg: DictConfig, out: Path) -> None:
     """What a run does before its first training step, in its order."""
-    from mobisweep.module import ClassificationModule
-    from mobisweep.run import make_trainer
+    from mobisweep.train.lightning_module import ClassificationModule
+    from mobisweep.train.run import make_trainer
 
     check_paths(cfg, multirun=False)
     trial = assemble(cfg)

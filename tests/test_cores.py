@@ -7,12 +7,12 @@ import sys
 
 import torch
 
-from mobisweep.cores import CoreShare, machine_cores
+from mobisweep.train.core_share import CoreShare, machine_cores
 
 HOLD = """
 import sys, time
 from pathlib import Path
-from mobisweep.cores import CoreShare
+from mobisweep.train.core_share import CoreShare
 with CoreShare(Path(sys.argv[1])):
     print("joined", flush=True)
     time.sleep(600)

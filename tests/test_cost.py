@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
+from mobisweep.config.errors import ConfigError
 from mobisweep.cost import count_cost, layer_type
-from mobisweep.errors import ConfigError
 from mobisweep.models import MobileNetV1
 
 

@@ -6,10 +6,10 @@ import pytest
 import torchvision
 from omegaconf import OmegaConf
 
-from mobisweep.config import CONFIG_DIR, load_config
+from mobisweep.config.loading import CONFIG_DIR, load_config
 from mobisweep.cost import count_cost
-from mobisweep.cost.paper import compare_with_paper
-from mobisweep.trial import build_and_count
+from mobisweep.paper.counts import compare_with_paper
+from mobisweep.train.assembly import build_and_count
 
 from .conftest import run_module
 

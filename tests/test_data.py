@@ -7,9 +7,9 @@ import gzip
 import pytest
 import torch
 
-from mobisweep.config import instantiate_node
+from mobisweep.config.errors import ConfigError
+from mobisweep.config.loading import instantiate_node
 from mobisweep.data import DigitsDataModule, FashionMNISTDataModule, fashion_mnist
-from mobisweep.errors import ConfigError
 
 needs_debian_fashion_mnist = pytest.mark.skipif(
     not fashion_mnist.DEBIAN_DIR.is_dir(),

@@ -14,6 +14,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 from torchvision.transforms import v2
 
+from mobisweep.config.errors import ConfigError
 from mobisweep.data.decoders import (
     CPU_DECODERS,
     DEFAULT_DECODER,
@@ -26,7 +27,6 @@ from mobisweep.data.decoders import (
     decode_on_device,
 )
 from mobisweep.data.folder import ImageFolderDataModule, check_decoder
-from mobisweep.errors import ConfigError
 
 SIZE = (500, 375)  # ImageNet's most common photograph size
 # Mean absolute difference, in uint8 levels, allowed between two decoders' crops. libjpeg-turbo's

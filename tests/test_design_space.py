@@ -7,7 +7,7 @@ import csv
 
 import pytest
 
-from mobisweep.results.design_space import (
+from mobisweep.paper.design_space import (
     deploy_cost,
     design_points,
     design_space,
@@ -16,7 +16,7 @@ from mobisweep.results.design_space import (
     thin_vs_shallow,
     trend_steps,
 )
-from mobisweep.results.reference_data import read_trials
+from mobisweep.paper.experiments import read_trials
 
 from .replay_tables import write_table
 

@@ -14,9 +14,9 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from mobisweep.trial_files import last_checkpoint
 from mobisweep.sweep.storage import open_storage
 from mobisweep.sweep.study import INTERRUPTED, RETRY_OF
+from mobisweep.train.trial_folder import last_checkpoint
 
 from .conftest import REPO, TINY_TRIAL
 

@@ -17,12 +17,12 @@ import pytest
 from optuna.trial import TrialState
 from PIL import Image
 
-from mobisweep.errors import ConfigError
-from mobisweep.trial import finite_metrics
-from mobisweep.trial_files import last_checkpoint, write_result
+from mobisweep.config.errors import ConfigError
 from mobisweep.sweep.space import parse_search_space
 from mobisweep.sweep.storage import masked, scrub
 from mobisweep.sweep.study import INTERRUPTED, open_study
+from mobisweep.train.assembly import finite_metrics
+from mobisweep.train.trial_folder import last_checkpoint, write_result
 
 from .conftest import REPO, TINY_TRIAL, run_module
 

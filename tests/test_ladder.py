@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from mobisweep.results.ladder import COMPARISONS, ladder_table, rungs, trend, verdict
-from mobisweep.results.ladder_plots import draw_gap_vs_budget
+from mobisweep.paper.ladder import COMPARISONS, ladder_table, rungs, trend, verdict
+from mobisweep.paper.ladder_plots import draw_gap_vs_budget
 
 from .conftest import run_module
 

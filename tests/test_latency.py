@@ -13,7 +13,7 @@ import pytest
 import torch
 from torch.utils import benchmark
 
-from mobisweep.errors import ConfigError
+from mobisweep.config.errors import ConfigError
 from mobisweep.latency import measure_latency, median_of_medians, summarize
 from mobisweep.latency.breakdown import latency_breakdown
 from mobisweep.models import MobileNetV1

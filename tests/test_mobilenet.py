@@ -7,11 +7,11 @@ import timm
 import torch
 from torch import nn
 
+from mobisweep.config.errors import ConfigError
 from mobisweep.cost import count_cost
-from mobisweep.errors import ConfigError
 from mobisweep.models import MobileNetV1, create_model, list_models, make_divisible
 from mobisweep.models.table1 import TABLE_1, layer_specs
-from mobisweep.paper import PAPER_ROWS, TABLE_2
+from mobisweep.paper.published import PAPER_ROWS, TABLE_2
 
 MOBILENET_ROWS = [row for row in PAPER_ROWS if not any(o.startswith("model=") for o in row.overrides)]
 

@@ -8,10 +8,10 @@ import socket
 import pytest
 import torch
 
-from mobisweep import schedules, tracking
-from mobisweep.errors import ConfigError
+from mobisweep.config.errors import ConfigError
 from mobisweep.models import MobileNetV1
-from mobisweep.module import parameter_groups
+from mobisweep.train import schedules, tracking
+from mobisweep.train.lightning_module import parameter_groups
 
 
 @pytest.mark.parametrize("decay_depthwise", [False, True])

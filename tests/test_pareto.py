@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mobisweep.pareto import dominates, hypervolume, non_dominated_sort, pareto_front
+from mobisweep.core.pareto import dominates, hypervolume, non_dominated_sort, pareto_front
 
 MAX_MIN = ("maximize", "minimize")  # (top-1, mult-adds)
 

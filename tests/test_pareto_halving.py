@@ -7,7 +7,7 @@ import math
 import pytest
 from omegaconf import OmegaConf
 
-from mobisweep.errors import ConfigError
+from mobisweep.config.errors import ConfigError
 from mobisweep.sweep.cost_aware import Peer
 from mobisweep.sweep.pareto_halving import ParetoHalving, geometric_rungs
 
@@ -66,7 +66,7 @@ def test_bad_settings_are_refused_naming_the_field(field, value):
 def test_the_config_builds_the_rule_at_the_trials_budget():
     from hydra.utils import instantiate
 
-    from mobisweep.config import CONFIG_DIR
+    from mobisweep.config.loading import CONFIG_DIR
 
     node = OmegaConf.load(CONFIG_DIR / "hydra" / "sweeper" / "pruner" / "pareto_halving.yaml")
     assert OmegaConf.to_container(node)["max_epochs"] == "${trainer.max_epochs}"

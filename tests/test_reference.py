@@ -11,13 +11,13 @@ import shutil
 
 import pytest
 
-from mobisweep.config import load_config
-from mobisweep.trial import build_and_count
+from mobisweep.config.loading import load_config
+from mobisweep.paper.experiments import NOT_PARAMS
+from mobisweep.paper.ladder import COMPARISONS
+from mobisweep.paper.plots import draw_all
+from mobisweep.paper.tables import SECTIONS
 from mobisweep.reference import main as reference_main
-from mobisweep.results.ladder import COMPARISONS
-from mobisweep.results.reference import SECTIONS
-from mobisweep.results.reference_data import NOT_PARAMS
-from mobisweep.results.reference_plots import draw_all
+from mobisweep.train.assembly import build_and_count
 
 from .conftest import REPO
 

@@ -21,7 +21,8 @@ import optuna
 import pytest
 from PIL import Image
 
-from mobisweep.results import open_summary, write_report
+from mobisweep.results.report_page import write_report
+from mobisweep.results.sources import open_summary
 
 from .conftest import REPO, run_module
 

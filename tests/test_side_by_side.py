@@ -11,8 +11,8 @@ from omegaconf import OmegaConf
 from mobisweep.latency import side_by_side
 from mobisweep.latency.measure import Latency
 from mobisweep.models import MobileNetV1
-from mobisweep.run import latency_figures
-from mobisweep.sweep.preflight import side_by_side_override
+from mobisweep.train.point_costs import side_by_side_override
+from mobisweep.train.run import latency_figures
 
 
 def test_a_pass_times_every_network_in_every_round_and_ranks_them_by_cost(tmp_path):

@@ -11,7 +11,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from mobisweep.pareto import dominates
+from mobisweep.core.pareto import dominates
 
 from .conftest import run_module
 

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from mobisweep.data import TinyImageNetDataModule
-from mobisweep.data import tiny_imagenet
-from mobisweep.errors import ConfigError
+from mobisweep.config.errors import ConfigError
+from mobisweep.data import TinyImageNetDataModule, tiny_imagenet
 
 from .conftest import REPO, run_module
 

@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 from sklearn.datasets import load_digits
 
-from mobisweep.tracking import read_wandb_run
+from mobisweep.train.tracking import read_wandb_run
 
 from .conftest import run_module
 

@@ -10,10 +10,10 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from mobisweep.cli import config_errors_exit
-from mobisweep.config import CONFIG_DIR
-from mobisweep.signals import Terminated, raise_on_sigterm
-from mobisweep.validate import validate_config, validate_model, validate_resolution
+from mobisweep.config.console import config_errors_exit
+from mobisweep.config.loading import CONFIG_DIR
+from mobisweep.config.validate import validate_config, validate_model, validate_resolution
+from mobisweep.train.signals import Terminated, raise_on_sigterm
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
@@ -28,10 +28,10 @@ def app(cfg: DictConfig) -> float | list[float]:
         # Checked before the training stack is imported: a refusal costs a second, not five.
         validate_config(cfg)
         validate_model(cfg.get("model"), validate_resolution(cfg.data))
-        from mobisweep.trial import preflight
+        from mobisweep.train.assembly import preflight
 
         cost = preflight(cfg)  # sizes from the model's shapes: torch, but not yet Lightning
-        from mobisweep.run import run
+        from mobisweep.train.run import run
 
         return run(cfg, cost)
 

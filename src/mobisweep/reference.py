@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mobisweep.cli import config_errors_exit
-from mobisweep.errors import ConfigError
-from mobisweep.results.reference import tables
+from mobisweep.config.console import config_errors_exit
+from mobisweep.config.errors import ConfigError
+from mobisweep.paper.tables import tables
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.folder.is_dir():
             raise ConfigError("folder", str(args.folder), "no such folder")
         if args.plots:
-            from mobisweep.results.reference_plots import draw_all
+            from mobisweep.paper.plots import draw_all
 
             for path in draw_all(args.folder):
                 print(path)

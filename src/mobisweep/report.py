@@ -1,4 +1,4 @@
-"""Trade-off plots of a study: ``report.html`` and PNGs (``mobisweep.results.report``).
+"""Trade-off plots of a study: ``report.html`` and PNGs (``mobisweep.results.report_page``).
 
     python -m mobisweep.report sweeps/alpha_rho                       # the folder of a sweep
     python -m mobisweep.report sweeps/reference/alpha_rho/trials.csv  # a committed trials.csv
@@ -16,10 +16,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from mobisweep.cli import config_errors_exit
-from mobisweep.errors import ConfigError
-from mobisweep.results import open_summary, write_report, write_trials_csv
-from mobisweep.results.trials_csv import TRIALS_FILE
+from mobisweep.config.console import config_errors_exit
+from mobisweep.config.errors import ConfigError
+from mobisweep.results.report_page import write_report
+from mobisweep.results.sources import open_summary
+from mobisweep.results.trials_csv import TRIALS_FILE, write_trials_csv
 
 
 def main(argv: list[str] | None = None) -> None:

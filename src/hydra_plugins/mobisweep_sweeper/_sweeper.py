@@ -7,7 +7,7 @@ slots are free (queued retries and grid points first, in the stopping rule's ord
 ``mobisweep.sweep.budget``); launch each of the rest in its own slot (Hydra's launcher,
 ``mobisweep.sweep.slots``, or a replay's simulated one, ``mobisweep.replay``) while a heartbeat
 keeps it alive in the storage; record each as it ends (``mobisweep.sweep.recorder``). Before it,
-``mobisweep.sweep.arguments`` and ``mobisweep.sweep.preflight`` check the arguments and every point;
+``mobisweep.sweep.arguments`` and ``mobisweep.train.point_costs`` check the arguments and every point;
 after it, the study is summarized (``mobisweep.results``). Any number of workers may run this loop
 on one storage.
 """
@@ -29,7 +29,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 from optuna.pruners import BasePruner
 
-from mobisweep.cli import config_errors_exit, output_console
+from mobisweep.config.console import config_errors_exit, output_console
 from mobisweep.sweep.arguments import check_arguments, check_points
 from mobisweep.sweep.budget import Budget
 from mobisweep.sweep.compose import TrialComposer
@@ -104,7 +104,7 @@ class OptunaSweeper(Sweeper):
         checked = check_points(self._trial_config, space, points)
         # The training stack (torch, Lightning, the results' plots) is imported only now, once the
         # arguments and every point's values have passed: a refused sweep exits in about a second.
-        from mobisweep.results import finish_sweep
+        from mobisweep.results.outputs import finish_sweep
 
         costs = self._costs()
         costs.check(checked)
@@ -160,7 +160,7 @@ class OptunaSweeper(Sweeper):
         table_costs = getattr(self.launcher, "table_costs", None)
         if table_costs is not None:
             return table_costs()
-        from mobisweep.sweep.preflight import PointCosts
+        from mobisweep.train.point_costs import PointCosts
 
         return PointCosts()
 

@@ -34,7 +34,7 @@ class ReplayLauncher(Launcher):
     @property
     def table(self) -> Any:
         if self._table is None:
-            from mobisweep.errors import ConfigError
+            from mobisweep.config.errors import ConfigError
             from mobisweep.replay.table import RecordedTable
 
             if not self.table_path:
@@ -57,7 +57,7 @@ class ReplayLauncher(Launcher):
 
     def finish(self, study: Any, sweep_dir: Path) -> Any:
         """What the replay found, against the whole table: printed, nothing written."""
-        from mobisweep.cli import output_console
+        from mobisweep.config.console import output_console
         from mobisweep.replay.outcome import describe, outcome
 
         found = outcome(study, self.table, list(self.config.objectives), seed=self.seed)

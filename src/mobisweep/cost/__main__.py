@@ -14,14 +14,14 @@ from omegaconf import DictConfig
 from rich.table import Table
 from torch import nn
 
-from mobisweep.cli import config_errors_exit, output_console
-from mobisweep.config import CONFIG_DIR, config_composer
+from mobisweep.config.console import config_errors_exit, output_console
+from mobisweep.config.errors import ConfigError
+from mobisweep.config.loading import CONFIG_DIR, config_composer
 from mobisweep.cost import LAYER_TYPES, Cost, layer_type
-from mobisweep.cost.paper import compare_with_paper, table_2_shares
-from mobisweep.errors import ConfigError
 from mobisweep.models import model_label
-from mobisweep.paper import TABLE_2
-from mobisweep.trial import build_and_count
+from mobisweep.paper.counts import compare_with_paper, table_2_shares
+from mobisweep.paper.published import TABLE_2
+from mobisweep.train.assembly import build_and_count
 
 
 def cost_table(label: str, cost: Cost) -> Table:

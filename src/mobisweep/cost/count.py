@@ -30,9 +30,9 @@ import torch
 from torch import Tensor, nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from mobisweep.config.errors import ConfigError
+from mobisweep.core.metrics import MULT_ADDS, PARAMS, PARAMS_ALL
 from mobisweep.cost.layers import LAYER_TYPES, layer_hooks, layer_type
-from mobisweep.errors import ConfigError
-from mobisweep.metrics import MULT_ADDS, PARAMS, PARAMS_ALL
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Cost:
     mult_adds_by_type: dict[str, int] = field(default_factory=dict)
     params_by_type: dict[str, int] = field(default_factory=dict)
     # Elements of every leaf module's output for one image: what a training step keeps for its
-    # backward pass, per image (``mobisweep.memory`` estimates a step's memory from it).
+    # backward pass, per image (``mobisweep.config.memory_fit`` estimates a step's memory from it).
     activations: int = 0
 
     @property
@@ -58,7 +58,7 @@ class Cost:
         return self.params / 1e6
 
     def metrics(self) -> dict[str, float]:
-        """The figures a trial records, by their names in ``mobisweep.metrics``."""
+        """The figures a trial records, by their names in ``mobisweep.core.metrics``."""
         return {MULT_ADDS.name: self.mult_adds_M, PARAMS.name: self.params_M,
                 PARAMS_ALL.name: self.params_all / 1e6}
 

@@ -6,8 +6,8 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from mobisweep.data.memory import Batch, InMemoryDataModule
-from mobisweep.errors import ConfigError, is_number
+from mobisweep.config.errors import ConfigError, is_number
+from mobisweep.data.in_memory import Batch, InMemoryDataModule
 
 
 class DigitsDataModule(InMemoryDataModule):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import torch
 
+from mobisweep.config.errors import ConfigError
 from mobisweep.data.idx import find_idx, read_idx
-from mobisweep.data.memory import Batch, InMemoryDataModule
-from mobisweep.errors import ConfigError
+from mobisweep.data.in_memory import Batch, InMemoryDataModule
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from PIL import UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision.datasets import ImageFolder
 
+from mobisweep.config.errors import ConfigError
 from mobisweep.data.decoders import (
     DECODERS,
     DEFAULT_DECODER,
@@ -33,7 +34,6 @@ from mobisweep.data.decoders import (
     decode_on_device,
 )
 from mobisweep.data.subsets import check_subset, subset_indices
-from mobisweep.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

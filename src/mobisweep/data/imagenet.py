@@ -6,8 +6,8 @@ from pathlib import Path
 
 from torchvision.datasets.utils import download_and_extract_archive
 
+from mobisweep.config.errors import ConfigError
 from mobisweep.data.folder import ImageFolderDataModule
-from mobisweep.errors import ConfigError
 
 
 class ImageNetDataModule(ImageFolderDataModule):

@@ -23,10 +23,10 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from rich.progress import track
 
+from mobisweep.config.errors import ConfigError, is_integer
+from mobisweep.core.atomic_files import free_bytes, megabytes, write_atomic
 from mobisweep.data.folder import IMAGENET_MEAN, IMAGENET_STD
-from mobisweep.data.memory import Batch, InMemoryDataModule
-from mobisweep.errors import ConfigError, is_integer
-from mobisweep.files import free_bytes, megabytes, write_atomic
+from mobisweep.data.in_memory import Batch, InMemoryDataModule
 
 log = logging.getLogger(__name__)
 

@@ -12,13 +12,13 @@ import hydra
 from omegaconf import DictConfig
 from rich.table import Table
 
-from mobisweep.cli import config_errors_exit, output_console
-from mobisweep.config import CONFIG_DIR
+from mobisweep.config.console import config_errors_exit, output_console
+from mobisweep.config.loading import CONFIG_DIR
 from mobisweep.cost import LAYER_TYPES
 from mobisweep.latency import Latency, measure_configured
 from mobisweep.latency.breakdown import latency_breakdown
 from mobisweep.models import model_label
-from mobisweep.trial import build_and_count
+from mobisweep.train.assembly import build_and_count
 
 
 def latency_table(label: str, latency: Latency, mult_adds_M: float) -> Table:  # noqa: N803

@@ -27,9 +27,9 @@ import torch
 from filelock import FileLock
 from torch import nn
 
-from mobisweep.errors import ConfigError
-from mobisweep.metrics import DEPLOY_PREFIX, LATENCY_PREFIX
-from mobisweep.settings import check_settings
+from mobisweep.config.errors import ConfigError
+from mobisweep.config.settings import check_settings
+from mobisweep.core.metrics import DEPLOY_PREFIX, LATENCY_PREFIX
 
 DEFAULT_LOCK = Path("/tmp/mobisweep-latency.lock")
 
@@ -54,7 +54,7 @@ class Latency:
 
     def metrics(self, prefix: str = LATENCY_PREFIX) -> dict[str, float | str | bool]:
         """The figures a trial logs, under ``latency/`` (at the deployment resolution:
-        ``latency_deploy/``; ``mobisweep.metrics``)."""
+        ``latency_deploy/``; ``mobisweep.core.metrics``)."""
         return {f"{prefix}{k}": v for k, v in asdict(self).items() if k != "window"}
 
 

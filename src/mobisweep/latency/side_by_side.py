@@ -2,7 +2,7 @@
 
 On a shared machine a network's latency drifts by tens of per cent between processes (and between
 minutes), while rounds inside one process agree within a few per cent. A sweep's points are
-therefore timed together before training (``mobisweep.sweep.preflight``): each round times every
+therefore timed together before training (``mobisweep.train.point_costs``): each round times every
 network once, a turn of at least ``turn_seconds`` (``min_runs`` to ``max_runs`` runs, as many as a
 few probe runs say fill it), starting each round at the next network, so that a slow minute falls
 on all of them. A figure is the median of its rounds' medians. Its CV is how

@@ -1,6 +1,6 @@
 """MobileNet v1's Table 1 as data, and the checks of MobileNet's arguments against it.
 
-Nothing here imports torch: a config is refused (``mobisweep.validate``) before the training stack
+Nothing here imports torch: a config is refused (``mobisweep.config.validate``) before the training stack
 loads, and ``mobilenet.py`` builds the network by walking the same table.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mobisweep.errors import ConfigError, is_integer, is_number
-from mobisweep.memory import check_weights_fit
+from mobisweep.config.errors import ConfigError, is_integer, is_number
+from mobisweep.config.memory_fit import check_weights_fit
 
 Block = Literal["separable", "full"]
 BLOCKS: tuple[str, ...] = ("separable", "full")

@@ -51,7 +51,7 @@ def replay_sweep(table: Path, sweep: str, method: Sequence[str], *, seed: int, w
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from mobisweep.config import CONFIG_DIR
+    from mobisweep.config.loading import CONFIG_DIR
 
     with tempfile.TemporaryDirectory() as folder, contextlib.redirect_stdout(io.StringIO()), \
             initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3",

@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from mobisweep import metrics
+from mobisweep.core import metrics
 from mobisweep.replay.outcome import Outcome, image_epoch_macs, measured, whole_table
 from mobisweep.replay.simulator import objectives_of
 from mobisweep.replay.table import RecordedTable

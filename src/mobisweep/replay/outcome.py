@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import optuna
 from optuna.trial import TrialState
 
-from mobisweep import metrics
-from mobisweep.pareto import hypervolume, pareto_front
+from mobisweep.core import metrics
+from mobisweep.core.pareto import hypervolume, pareto_front
 from mobisweep.replay.simulator import ENDED, EPOCHS, RECORDED, STARTED, objectives_of
 from mobisweep.replay.table import RecordedTable, RecordedTrial
 from mobisweep.results.summary import reference_point

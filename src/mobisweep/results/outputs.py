@@ -8,13 +8,13 @@ from pathlib import Path
 import optuna
 from omegaconf import DictConfig
 
-from mobisweep.cli import output_console
-from mobisweep.results.report import write_report
+from mobisweep.config.console import output_console
+from mobisweep.results.report_page import write_report
 from mobisweep.results.summary import summarize_study
 from mobisweep.results.table import print_sweep_summary
 from mobisweep.results.trials_csv import TRIALS_FILE, write_trials_csv
 from mobisweep.results.wandb_summary import log_to_wandb
-from mobisweep.tracking import wandb_mode
+from mobisweep.train.tracking import wandb_mode
 
 
 def finish_sweep(study: optuna.Study, objectives: Sequence[str], sweep_dir: Path,

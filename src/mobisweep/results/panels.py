@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mobisweep import metrics
-from mobisweep.metrics import Figure
-from mobisweep.paper import PAPER_ROWS
-from mobisweep.pareto import pareto_front
+from mobisweep.core import metrics
+from mobisweep.core.metrics import Figure
+from mobisweep.core.pareto import pareto_front
+from mobisweep.paper.published import PAPER_ROWS
 from mobisweep.results.summary import SweepSummary, TrialRow, mean_sd
 
 

@@ -10,15 +10,15 @@ from typing import Any
 
 import optuna
 
-from mobisweep import metrics
-from mobisweep.errors import ConfigError
-from mobisweep.files import read_json
+from mobisweep.config.errors import ConfigError
+from mobisweep.core import metrics
+from mobisweep.core.atomic_files import read_json
 from mobisweep.models import network_config, point_label
-from mobisweep.results.reference_data import read_curves
+from mobisweep.paper.experiments import read_curves
 from mobisweep.results.summary import SweepSummary, TrialRow, summarize_rows, summarize_study
 from mobisweep.results.trials_csv import CONFIG_COLUMNS, CURVES_FILE, TRIALS_FILE, read_csv
 from mobisweep.sweep.storage import masked, open_storage
-from mobisweep.trial_files import RESULT_KEYS
+from mobisweep.train.trial_folder import RESULT_KEYS
 
 STUDY_DB = "study.db"
 # trials.csv columns that are neither parameters nor figures.

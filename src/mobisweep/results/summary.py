@@ -15,14 +15,14 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial
 
-from mobisweep import metrics
-from mobisweep.files import read_json
+from mobisweep.core import metrics
+from mobisweep.core.atomic_files import read_json
+from mobisweep.core.pareto import hypervolume, non_dominated_sort
 from mobisweep.models import point_label
-from mobisweep.pareto import hypervolume, non_dominated_sort
 from mobisweep.sweep.cost_aware import CURVE_ATTR
 from mobisweep.sweep.recorder import ERROR, RESULT_PATH, SKIPPED
 from mobisweep.sweep.stopping import SECONDS_ATTR
-from mobisweep.trial_files import RESULT_KEYS
+from mobisweep.train.trial_folder import RESULT_KEYS
 
 # Repeats of one point (the same parameters but the seed) are summarized as mean, sd and n.
 REPEAT_KEYS = ("seed",)

@@ -8,8 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from mobisweep import metrics
-from mobisweep.cli import output_console
+from mobisweep.config.console import output_console
+from mobisweep.core import metrics
 from mobisweep.results.summary import SweepSummary, repeats
 
 # The figures of a row, in order, as ``metrics`` shows them.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mobisweep import metrics
+from mobisweep.core import metrics
 from mobisweep.results.summary import SweepSummary
 
 

@@ -2,7 +2,7 @@
 arguments, then every point's values and input size.
 
 A refusal here costs the start-up of Hydra and Optuna alone (about a second), not torch's and
-Lightning's; ``mobisweep.sweep.preflight`` then builds and counts each point's model.
+Lightning's; ``mobisweep.train.point_costs`` then builds and counts each point's model.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from mobisweep.errors import ConfigError
+from mobisweep.config.errors import ConfigError
+from mobisweep.config.validate import validate_config, validate_model, validate_resolution
 from mobisweep.sweep.cost_aware import KnownCostRule
 from mobisweep.sweep.space import SearchSpace
-from mobisweep.validate import validate_config, validate_model, validate_resolution
 
 MAX_CHECKED_POINTS = 256  # larger grids: the first 256 points are checked up front
 

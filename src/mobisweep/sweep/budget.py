@@ -1,4 +1,4 @@
-"""A sweep's budget: limits on the figures known before training (``mobisweep.metrics.BUDGETS``).
+"""A sweep's budget: limits on the figures known before training (``mobisweep.core.metrics.BUDGETS``).
 
 ``+sweep.budget.mult_adds_M=150`` skips every point whose model costs more, without training it.
 ``+sweep.budget.latency_ms=5`` (or ``deploy_latency_ms``, at ``latency.resolution``) measures each
@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mobisweep.errors import ConfigError, is_number
-from mobisweep.metrics import BUDGETS, is_latency
+from mobisweep.config.errors import ConfigError, is_number
+from mobisweep.core.metrics import BUDGETS, is_latency
 
 
 @dataclass(frozen=True)

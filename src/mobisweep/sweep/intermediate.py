@@ -12,7 +12,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from mobisweep.metrics import TOP1
+from mobisweep.core.metrics import TOP1
 from mobisweep.sweep.optuna_internals import running_trial
 from mobisweep.sweep.stopping import PRUNED_AT, SECONDS_ATTR, Stopper, make_stopper
 from mobisweep.sweep.storage import open_storage

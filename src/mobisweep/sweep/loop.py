@@ -23,13 +23,13 @@ import optuna
 from omegaconf import DictConfig
 
 from mobisweep.sweep.budget import Budget
-from mobisweep.sweep.preflight import side_by_side_override
 from mobisweep.sweep.recorder import OUTPUT_DIR, RESUMED_FROM, WORKER, Recorder
 from mobisweep.sweep.slots import ended_without_result
 from mobisweep.sweep.space import SearchSpace
 from mobisweep.sweep.storage import absolute_url
 from mobisweep.sweep.study import claim_trials
 from mobisweep.sweep.workers import Heartbeat, fail_stale_trials, study_lock
+from mobisweep.train.point_costs import side_by_side_override
 
 log = logging.getLogger(__name__)
 

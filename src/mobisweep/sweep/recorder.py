@@ -14,10 +14,10 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from mobisweep import metrics
-from mobisweep.errors import ConfigError
+from mobisweep.config.errors import ConfigError
+from mobisweep.core import metrics
 from mobisweep.sweep.study import INTERRUPTED, REFUSED, RETRY_OF
-from mobisweep.trial_files import last_checkpoint, read_result, result_file
+from mobisweep.train.trial_folder import last_checkpoint, read_result, result_file
 
 log = logging.getLogger(__name__)
 OUTPUT_DIR = "mobisweep:output_dir"

@@ -15,7 +15,7 @@ from typing import Any
 
 import optuna
 
-from mobisweep.metrics import BY_NAME
+from mobisweep.core.metrics import BY_NAME
 from mobisweep.sweep.cost_aware import CURVE_ATTR, KnownCostRule, Peer
 
 PRUNED_AT = "mobisweep:pruned_at_epoch"

@@ -13,7 +13,7 @@ import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import TrialState
 
-from mobisweep.errors import ConfigError
+from mobisweep.config.errors import ConfigError
 from mobisweep.sweep.space import SearchSpace
 from mobisweep.sweep.storage import masked, open_storage, scrub
 

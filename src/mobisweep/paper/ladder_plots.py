@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from textwrap import fill
 
-from mobisweep.results.ladder import COMPARISONS, rungs, trend, verdict
+from mobisweep.paper.ladder import COMPARISONS, rungs, trend, verdict
 
 
 def draw_gap_vs_budget(name: str, rows: Sequence[dict[str, str]], out: Path) -> Path | None:

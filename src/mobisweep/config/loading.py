@@ -13,13 +13,14 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from mobisweep.errors import ConfigError
+from mobisweep.config.errors import ConfigError
 
 
 def _config_dir() -> Path:
     # Inside a wheel the build puts conf/ in the package; in a checkout it sits at the repo root.
-    packaged = Path(__file__).parent / "conf"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "conf"
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "conf"
+    return packaged if packaged.is_dir() else package.parents[1] / "conf"
 
 
 CONFIG_DIR = _config_dir()

@@ -20,7 +20,7 @@ from hydra.utils import instantiate
 from lightning.pytorch.loggers import Logger, WandbLogger
 from omegaconf import DictConfig
 
-from mobisweep.settings import check_mode
+from mobisweep.config.settings import check_mode
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,9 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
-from mobisweep import metrics
-from mobisweep.paper import PAPER_ROWS, PaperRow
-from mobisweep.results.design_space import design_space
-from mobisweep.results.ladder import COMPARISONS, ladder_table
-from mobisweep.results.reference_data import (
+from mobisweep.core import metrics
+from mobisweep.paper.design_space import design_space
+from mobisweep.paper.experiments import (
     Point,
     Steps,
     alpha_depth,
@@ -27,6 +25,8 @@ from mobisweep.results.reference_data import (
     read_experiment,
     spearman,
 )
+from mobisweep.paper.ladder import COMPARISONS, ladder_table
+from mobisweep.paper.published import PAPER_ROWS, PaperRow
 
 ALPHAS = (1.0, 0.75, 0.5, 0.25)
 RHOS = (1.0, 0.857, 0.714, 0.571)

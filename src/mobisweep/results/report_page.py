@@ -13,18 +13,18 @@ import html
 import math
 from pathlib import Path
 
-from mobisweep import metrics
-from mobisweep.files import write_text
-from mobisweep.results.label_placement import place_labels
-from mobisweep.results.panels import PANELS, Y_TITLE, PanelData, nice_ticks, panel_data
-from mobisweep.results.reference_data import read_trials
-from mobisweep.results.reference_plots import (
+from mobisweep.core import metrics
+from mobisweep.core.atomic_files import write_text
+from mobisweep.paper.experiments import read_trials
+from mobisweep.paper.plots import (
     EXPERIMENTS,
     VsPaper,
     draw_vs_paper,
     experiment_of,
     vs_paper,
 )
+from mobisweep.results.label_placement import place_labels
+from mobisweep.results.panels import PANELS, Y_TITLE, PanelData, nice_ticks, panel_data
 from mobisweep.results.summary import SweepSummary, repeats
 from mobisweep.results.trials_csv import TRIALS_FILE
 

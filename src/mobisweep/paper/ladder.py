@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from mobisweep.results.reference_data import Point, alpha_depth, paired_difference, points
+from mobisweep.paper.experiments import Point, alpha_depth, paired_difference, points
 
 BUDGET_PARAM = "trainer.max_epochs"
 

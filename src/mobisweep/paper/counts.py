@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mobisweep.cost.count import Cost
-from mobisweep.paper import PAPER_ROWS, TABLE_2, PaperRow
+from mobisweep.paper.published import PAPER_ROWS, TABLE_2, PaperRow
 
 # The cost of the network that a row's config overrides name (``trial.build_and_count``).
 CountOverrides = Callable[[Sequence[str]], Cost]

@@ -13,15 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mobisweep import metrics
-from mobisweep.paper import PaperRow
-from mobisweep.pareto import pareto_front
-from mobisweep.results.design_space import draw_design_space
+from mobisweep.core import metrics
+from mobisweep.core.pareto import pareto_front
+from mobisweep.paper.design_space import draw_design_space
+from mobisweep.paper.experiments import Point, alpha_depth, points, read_experiment
+from mobisweep.paper.ladder import COMPARISONS
+from mobisweep.paper.ladder_plots import draw_gap_vs_budget
+from mobisweep.paper.published import PaperRow
+from mobisweep.paper.tables import ALPHAS, BASELINE_NAMES, SECTIONS, _px, paper_row
 from mobisweep.results.label_placement import place_labels
-from mobisweep.results.ladder import COMPARISONS
-from mobisweep.results.ladder_plots import draw_gap_vs_budget
-from mobisweep.results.reference import ALPHAS, BASELINE_NAMES, SECTIONS, _px, paper_row
-from mobisweep.results.reference_data import Point, alpha_depth, points, read_experiment
 from mobisweep.results.summary import mean_sd
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mobisweep import metrics
+from mobisweep.core import metrics
 from mobisweep.models import network_config
 from mobisweep.results.summary import REPEAT_KEYS, mean_sd
 from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE, read_csv

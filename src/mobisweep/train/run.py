@@ -1,4 +1,4 @@
-"""One trial trained: assemble it (``mobisweep.trial``), train and validate it with Lightning, measure
+"""One trial trained: assemble it (``mobisweep.train.assembly``), train and validate it with Lightning, measure
 its latency, log it, write ``result.json``, and return its objectives to a sweeper."""
 
 from __future__ import annotations
@@ -16,17 +16,15 @@ from hydra.utils import instantiate
 from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import DictConfig
 
-from mobisweep import metrics, tracking
-from mobisweep.callbacks import ProgressBar, TrainingThroughput, ValidationCurves
-from mobisweep.cli import output_console
-from mobisweep.config import instantiate_node
-from mobisweep.cores import CoreShare, ShareCores
+from mobisweep.config.console import output_console
+from mobisweep.config.loading import instantiate_node
+from mobisweep.core import metrics
 from mobisweep.cost import Cost
 from mobisweep.latency import measure_latencies
-from mobisweep.module import ClassificationModule
 from mobisweep.sweep.intermediate import study_reporter
 from mobisweep.sweep.recorder import Pruned
-from mobisweep.trial import (
+from mobisweep.train import tracking
+from mobisweep.train.assembly import (
     Trial,
     assemble,
     claim_output_dir,
@@ -36,7 +34,10 @@ from mobisweep.trial import (
     resume_from,
     trial_table,
 )
-from mobisweep.trial_files import (
+from mobisweep.train.callbacks import ProgressBar, TrainingThroughput, ValidationCurves
+from mobisweep.train.core_share import CoreShare, ShareCores
+from mobisweep.train.lightning_module import ClassificationModule
+from mobisweep.train.trial_folder import (
     drop_checkpoint,
     last_checkpoint,
     read_result,

@@ -16,8 +16,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
-from mobisweep.cli import config_errors_exit
-from mobisweep.errors import ConfigError
+from mobisweep.config.console import config_errors_exit
+from mobisweep.config.errors import ConfigError
 
 
 def _first_existing(path: Path) -> Path:

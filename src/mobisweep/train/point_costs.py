@@ -15,9 +15,10 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from mobisweep.config import instantiate_node
+from mobisweep.config.errors import ConfigError
+from mobisweep.config.loading import instantiate_node
+from mobisweep.core.metrics import DEPLOY_PREFIX, LATENCY_PREFIX
 from mobisweep.cost import Cost
-from mobisweep.errors import ConfigError
 from mobisweep.latency.measure import Latency, resolutions
 from mobisweep.latency.side_by_side import (
     configured_settings,
@@ -25,9 +26,8 @@ from mobisweep.latency.side_by_side import (
     measure_side_by_side,
     references,
 )
-from mobisweep.metrics import DEPLOY_PREFIX, LATENCY_PREFIX
 from mobisweep.sweep.study import point_key
-from mobisweep.trial import assemble, preflight
+from mobisweep.train.assembly import assemble, preflight
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from mobisweep import metrics
-from mobisweep.pareto import pareto_front
-from mobisweep.results.reference_data import Point, points
+from mobisweep.core import metrics
+from mobisweep.core.pareto import pareto_front
+from mobisweep.paper.experiments import Point, points
 
 ALPHAS = (1.0, 0.75, 0.5, 0.25)
 RHOS = (1.0, 0.857, 0.714, 0.571)
@@ -51,8 +51,8 @@ class DesignPoint:
 @cache
 def deploy_cost(alpha: float, rho: float, depth: int) -> tuple[float, float]:
     """Mult-adds (M) and parameters (M) at the paper's setting: 224·ρ px, 1,000 classes."""
-    from mobisweep.config import load_config
-    from mobisweep.trial import count_shapes
+    from mobisweep.config.loading import load_config
+    from mobisweep.train.assembly import count_shapes
 
     cfg = load_config([f"model.alpha={alpha}", f"data.rho={rho}", f"model.depth={depth}"],
                       config_name="measure")

@@ -14,8 +14,8 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import DataLoader
 
+from mobisweep.config.errors import ConfigError, is_integer, is_number
 from mobisweep.data.subsets import check_subset, subset_indices
-from mobisweep.errors import ConfigError, is_integer, is_number
 
 Batch = tuple[Tensor, Tensor]
 

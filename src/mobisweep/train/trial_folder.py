@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mobisweep.files import read_json, write_json
+from mobisweep.core.atomic_files import read_json, write_json
 
 RESULT_FILE = "result.json"
 # What every result.json holds; a file without them is not a finished trial's.

@@ -1,6 +1,6 @@
 """One trial assembled and recorded: its config validated once, its model built and counted once,
 its folder claimed, and the files it leaves there (``trial_config.json``, ``checkpoints/last.ckpt``,
-``result.json``). The training itself is ``mobisweep.run``; the sweeper uses this module alone."""
+``result.json``). The training itself is ``mobisweep.train.run``; the sweeper uses this module alone."""
 
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ from omegaconf import DictConfig, OmegaConf
 from rich.table import Table
 from torch import nn
 
-from mobisweep import metrics
+from mobisweep.config.errors import ConfigError
+from mobisweep.config.memory_fit import check_training_fits, check_weights_fit
+from mobisweep.config.validate import validate_config, validate_model, validate_resolution
+from mobisweep.core import metrics
+from mobisweep.core.atomic_files import read_json, write_json
 from mobisweep.cost import Cost, count_cost
-from mobisweep.errors import ConfigError
-from mobisweep.files import read_json, write_json
-from mobisweep.memory import check_training_fits, check_weights_fit
 from mobisweep.models import build_model, model_label
-from mobisweep.trial_files import last_checkpoint, result_file
-from mobisweep.validate import validate_config, validate_model, validate_resolution
+from mobisweep.train.trial_folder import last_checkpoint, result_file
 
 CONFIG_FILE = "trial_config.json"
 # What does not change what a trial trains: where it writes, how it logs and times, its bookkeeping.

@@ -8,7 +8,7 @@ from typing import Any
 import lightning.pytorch as pl
 from lightning.pytorch.callbacks import RichProgressBar
 
-from mobisweep import metrics
+from mobisweep.core import metrics
 
 
 class TrainingThroughput(pl.Callback):
