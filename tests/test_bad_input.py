@@ -20,7 +20,8 @@ from optuna.trial import TrialState
 
 from mobisweep.data import fashion_mnist
 from mobisweep.sweep.space import parse_search_space
-from mobisweep.sweep.study import SPACE_ATTR, describe_space
+from mobisweep.sweep.study import describe_space
+from mobisweep.sweep.trial_attrs import SEARCH_SPACE
 
 from .conftest import REPO, TINY_TRIAL, run_module
 
@@ -96,7 +97,7 @@ def prepare(tmp_path: Path, row: str, storage: str) -> None:
         name = "other_directions" if "directions" in row else "other_space"
         directions = ["minimize", "minimize"] if "directions" in row else ["maximize", "minimize"]
         study = optuna.create_study(study_name=name, storage=storage, directions=directions)
-        study.set_user_attr(SPACE_ATTR, describe_space(parse_search_space(
+        study.set_user_attr(SEARCH_SPACE, describe_space(parse_search_space(
             {"model.alpha": "choice(1.0)"})))
     if row == "corrupt data set":
         if not fashion_mnist.DEBIAN_DIR.is_dir():

@@ -15,7 +15,7 @@ import pytest
 from optuna.trial import TrialState
 
 from mobisweep.sweep.storage import open_storage
-from mobisweep.sweep.study import INTERRUPTED, RETRY_OF
+from mobisweep.sweep.trial_attrs import INTERRUPTED, RETRY_OF
 from mobisweep.train.trial_folder import last_checkpoint
 
 from .conftest import REPO, TINY_TRIAL
@@ -67,7 +67,7 @@ def check_grid_done(study: optuna.Study, points: list[tuple[float, float]]) -> N
     assert done == sorted(points)  # each combination once: no duplicate, none missing
     assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
     for trial in complete:
-        record = json.loads(Path(trial.user_attrs["result_path"]).read_text())
+        record = json.loads(Path(trial.user_attrs["mobisweep:result_path"]).read_text())
         assert trial.values == [record["metrics"]["val/acc1"],
                                 record["metrics"]["cost/mult_adds_M"]]
 

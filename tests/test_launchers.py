@@ -30,7 +30,7 @@ def sweep(tmp_path: Path, *overrides: str) -> optuna.Study:
 
 
 def results(study: optuna.Study) -> list[dict]:
-    return [json.loads(Path(t.user_attrs["result_path"]).read_text()) for t in study.get_trials()]
+    return [json.loads(Path(t.user_attrs["mobisweep:result_path"]).read_text()) for t in study.get_trials()]
 
 
 def test_parallel_slots_take_the_next_trial_as_soon_as_one_frees(tmp_path):

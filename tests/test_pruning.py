@@ -55,7 +55,7 @@ def test_a_multi_objective_sweep_stops_the_dearer_trial_at_the_rung(tmp_path):
     cheap, dear = sorted(study.get_trials(), key=lambda t: t.params["model.alpha"])
     assert cheap.state == TrialState.COMPLETE and dear.state == TrialState.PRUNED
     assert dear.user_attrs["mobisweep:pruned_at_epoch"] == 0
-    assert "a trial costing no more" in dear.user_attrs["skipped"]
+    assert "a trial costing no more" in dear.user_attrs["mobisweep:skipped"]
     # Both curves stay in the study: every epoch of the finished trial, the stopped one's first.
     assert {k for k in cheap.user_attrs if k.startswith("mobisweep:top1@")} == {
         "mobisweep:top1@0", "mobisweep:top1@1"}

@@ -195,7 +195,7 @@ def test_a_trial_that_fails_is_retried_then_recorded_failed_and_the_sweep_goes_o
     study = optuna.load_study(study_name="replay_0", storage=storage)
     failed = [t for t in study.trials if t.state.name == "FAIL"]
     assert found.finished == 15 and len(failed) == 3  # the first attempt and two retries
-    assert all("was stopped after epoch 1" in t.user_attrs["error"] for t in failed)
+    assert all("was stopped after epoch 1" in t.user_attrs["mobisweep:error"] for t in failed)
     assert {t.user_attrs.get("mobisweep:retry_of") for t in failed} == {None, failed[0].number,
                                                                          failed[1].number}
 

@@ -111,7 +111,7 @@ def test_a_trial_past_its_time_limit_fails_and_its_retry_resumes(slurm, tmp_path
     out = finish(process)
     trials = study(tmp_path)
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.FAIL]
-    assert "TIMEOUT" in trials[0].user_attrs["error"], trials[0].user_attrs
+    assert "TIMEOUT" in trials[0].user_attrs["mobisweep:error"], trials[0].user_attrs
     assert trials[1].user_attrs["mobisweep:resumed_from"] == str(checkpoint)
     timed_out = [j for j in slurm.jobs() if slurm.job(j)["JobState"] == "TIMEOUT"]
     assert timed_out, out[-3000:]
@@ -132,5 +132,5 @@ def test_a_cancelled_trial_is_recorded_failed_and_the_sweep_goes_on(slurm, tmp_p
     finish(process)
     trials = study(tmp_path)
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.FAIL]
-    assert all("CANCELLED" in t.user_attrs["error"] for t in trials), [t.user_attrs for t in trials]
+    assert all("CANCELLED" in t.user_attrs["mobisweep:error"] for t in trials), [t.user_attrs for t in trials]
     assert slurm.job(first)["JobState"] == "CANCELLED"

@@ -40,15 +40,15 @@ def test_grid_sweep_budget_pareto_and_resume(tmp_path):
     # α = 1.0 at 56 px is over 20 M mult-adds: over the budget, recorded as skipped, never trained.
     skipped = [t for t in trials if t.state == TrialState.PRUNED]
     assert [(t.params["model.alpha"], t.params["data.rho"]) for t in skipped] == [(1.0, 1.0)]
-    assert "over budget" in skipped[0].user_attrs["skipped"]
+    assert "over budget" in skipped[0].user_attrs["mobisweep:skipped"]
     assert not (tmp_path / "sweeps" / "alpha_rho" / f"trial_{skipped[0].number}").exists()
 
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
     assert len(complete) == 5
     for trial in complete:  # the storage holds what each trial wrote
-        record = json.loads(open(trial.user_attrs["result_path"]).read())
+        record = json.loads(open(trial.user_attrs["mobisweep:result_path"]).read())
         assert trial.values == [record["metrics"]["val/acc1"], record["metrics"]["cost/mult_adds_M"]]
-        assert f"trial_{trial.number}" in trial.user_attrs["result_path"]
+        assert f"trial_{trial.number}" in trial.user_attrs["mobisweep:result_path"]
         for name in ("val/acc1", "val/acc5", "cost/params_M", "train/images_per_s"):
             assert trial.user_attrs[name] == record["metrics"][name]  # optuna-dashboard shows them
     readable = study.user_attrs["mobisweep:search_space"]  # not an escaped JSON string
@@ -86,7 +86,7 @@ def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path):
     trials = load(tmp_path, "alpha_rho").get_trials()
     by_lr = {t.params["optimizer.lr"]: t for t in trials}
     assert by_lr[1e30].state == TrialState.FAIL
-    assert "training loss is nan" in by_lr[1e30].user_attrs["error"]
+    assert "training loss is nan" in by_lr[1e30].user_attrs["mobisweep:error"]
     assert by_lr[0.05].state == TrialState.COMPLETE
     assert "1 failed" in result.stdout
 
@@ -100,7 +100,7 @@ def test_free_search_samples_within_bounds_and_n_trials_is_the_study_total(tmp_p
     for trial in trials:
         assert 0.25 <= trial.params["model.alpha"] <= 1.25 and 0.5 <= trial.params["data.rho"] <= 1
         assert trial.params["model.depth"] in range(6)
-        record = json.loads(open(trial.user_attrs["result_path"]).read())
+        record = json.loads(open(trial.user_attrs["mobisweep:result_path"]).read())
         assert trial.values == [record["metrics"]["val/acc1"], record["metrics"]["latency/median_ms"]]
     # Rerun with n_trials=3: one more trial, not three (n_trials counts the whole study).
     assert sweep(tmp_path, *args[:-1], "hydra.sweeper.n_trials=3").returncode == 0
@@ -168,10 +168,10 @@ def test_a_latency_budget_is_measured_before_training_at_the_deployment_resoluti
     [over] = [t for t in study.get_trials() if t.state == TrialState.PRUNED]
     assert over.params["model.alpha"] == 2.0 and over.user_attrs["latency_deploy/median_ms"] > budget
     assert re.search(rf"latency_deploy/median_ms \d+\.\d\d \(CV \d\.\d{{3}}\) > {budget:g}",
-                     over.user_attrs["skipped"]), over.user_attrs["skipped"]
+                     over.user_attrs["mobisweep:skipped"]), over.user_attrs["mobisweep:skipped"]
     assert not (tmp_path / "sweeps" / "deploy" / f"trial_{over.number}").exists()
     [done] = [t for t in study.get_trials() if t.state == TrialState.COMPLETE]
-    figures = json.loads(open(done.user_attrs["result_path"]).read())["metrics"]
+    figures = json.loads(open(done.user_attrs["mobisweep:result_path"]).read())["metrics"]
     assert figures["latency/resolution"] == 32 and figures["latency_deploy/resolution"] == 224
     assert figures["latency_deploy/median_ms"] > figures["latency/median_ms"]
     # The pre-flight's side-by-side figures are the trial's latency; its own measurement, taken
@@ -224,7 +224,7 @@ def test_a_pruner_stops_trials_from_their_reported_curves(tmp_path, launcher):
         assert list(trial.intermediate_values) == [0] and trial.user_attrs[
             "mobisweep:pruned_at_epoch"] == 0
         assert trial.values == [trial.intermediate_values[0]]  # its last value
-        assert "pruned after epoch 0" in trial.user_attrs["skipped"]
+        assert "pruned after epoch 0" in trial.user_attrs["mobisweep:skipped"]
         folder = tmp_path / "sweeps" / "pruned" / f"trial_{trial.number}"
         assert not (folder / "result.json").exists() and not (folder / "checkpoints").exists()
     again = sweep(tmp_path, *args)  # finished: nothing is resumed or retried
@@ -238,6 +238,6 @@ def test_an_unpruned_single_objective_sweep_keeps_every_epoch_in_the_study(tmp_p
                    "hydra.sweeper.n_trials=1", "study_name=curve")
     assert result.returncode == 0, result.stderr[-3000:]
     [trial] = load(tmp_path, "curve").get_trials()
-    record = json.loads(open(trial.user_attrs["result_path"]).read())
+    record = json.loads(open(trial.user_attrs["mobisweep:result_path"]).read())
     assert trial.state == TrialState.COMPLETE and trial.intermediate_values == {
         c["epoch"]: c["val/acc1"] for c in record["curves"]}

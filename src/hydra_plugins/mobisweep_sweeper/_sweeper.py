@@ -1,4 +1,4 @@
-"""A Hydra Sweeper over Optuna's ask/tell API (Optuna >= 4).
+"""A Hydra Sweeper over Optuna's ask/tell API (Optuna >= 4), for any Hydra app.
 
 This module reads the sweeper's config and wires ``mobisweep.sweep.loop.SweepLoop``: whenever a
 slot is free, under the study lock, fail the trials of dead workers and claim as many trials as
@@ -7,13 +7,15 @@ slots are free (queued retries and grid points first, in the stopping rule's ord
 ``mobisweep.sweep.budget``); launch each of the rest in its own slot (Hydra's launcher,
 ``mobisweep.sweep.slots``, or a replay's simulated one, ``mobisweep.replay``) while a heartbeat
 keeps it alive in the storage; record each as it ends (``mobisweep.sweep.recorder``). Before it,
-``mobisweep.sweep.arguments`` and ``mobisweep.train.point_costs`` check the arguments and every point;
-after it, the study is summarized (``mobisweep.results``). Any number of workers may run this loop
-on one storage.
+``mobisweep.sweep.arguments`` checks the arguments, and the app's hook every point
+(``mobisweep.sweep.hook``); after it, ``optimization_results.yaml`` is written as Hydra's Optuna
+sweeper writes it, and the hook writes what the app makes of the sweep. Any number of workers may
+run this loop on one storage.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -25,17 +27,20 @@ import optuna
 from hydra.core.plugins import Plugins
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
-from hydra.utils import instantiate
+from hydra.utils import get_method, instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 from optuna.pruners import BasePruner
 
 from mobisweep.config.console import config_errors_exit, output_console
+from mobisweep.config.errors import ConfigError
 from mobisweep.sweep.arguments import check_arguments, check_points
 from mobisweep.sweep.budget import Budget
 from mobisweep.sweep.compose import TrialComposer
 from mobisweep.sweep.cost_aware import KnownCostRule
+from mobisweep.sweep.hook import SweepHook
 from mobisweep.sweep.loop import LoopSettings, SweepLoop
 from mobisweep.sweep.recorder import Recorder
+from mobisweep.sweep.results_yaml import write_optimization_results
 from mobisweep.sweep.slots import Slots
 from mobisweep.sweep.space import SearchSpace, parse_search_space
 from mobisweep.sweep.storage import check_no_password, masked, open_storage
@@ -54,18 +59,31 @@ def launcher_parallelism(launcher: DictConfig) -> int:
     return int(launcher.get("array_parallelism") or 1)  # submitit (SLURM, local)
 
 
-class OptunaSweeper(Sweeper):
+def is_grid_sampler(sampler: Any) -> bool:
+    """``hydra/sweeper/sampler=grid``: Optuna's GridSampler, which needs the space to be built."""
+    return isinstance(sampler, functools.partial) and sampler.func is optuna.samplers.GridSampler
+
+
+class MobisweepSweeperImpl(Sweeper):
     def __init__(self, sampler: Any, direction: Any, storage: str | None, study_name: str | None,
                  n_trials: int, n_jobs: int | None, grid: bool, max_retries: int,
                  heartbeat_interval: int, grace_period: int | None, wait_for_running: bool,
-                 params: dict[str, Any] | None, pruner: Any = None) -> None:
-        # Hydra instantiates nested _target_ nodes first: ``sampler`` arrives as an Optuna sampler,
-        # ``pruner`` as an Optuna pruner.
+                 params: dict[str, Any] | None, pruner: Any = None, hook: Any = None,
+                 max_failure_rate: float | None = None, custom_search_space: str | None = None
+                 ) -> None:
+        # Hydra instantiates nested _target_ nodes first: ``sampler`` arrives as an Optuna sampler
+        # (or, for ``grid``, a partial of one), ``pruner`` as an Optuna pruner, ``hook`` as the
+        # app's SweepHook.
         self.sampler, self.pruner = sampler, pruner
+        self.hook = hook if isinstance(hook, SweepHook) else SweepHook()
+        self.max_failure_rate = max_failure_rate
+        self.custom_search_space = custom_search_space
         self.directions = [direction] if isinstance(direction, str) else list(direction)
         self.storage, self.study_name = storage, study_name
         self.n_trials, self.n_jobs, self.max_retries = n_trials, n_jobs, max_retries
-        self.grid = grid
+        # Every combination exactly once, also across restarts and workers (mobisweep's own grid
+        # stands in for GridSampler, which would stop the study and fail on queued trials).
+        self.grid = grid or is_grid_sampler(sampler)
         self.heartbeat_interval = heartbeat_interval
         self.grace_period = grace_period or 2 * heartbeat_interval
         self.wait_for_running = wait_for_running
@@ -91,6 +109,11 @@ class OptunaSweeper(Sweeper):
         """Run the sweep; a replay returns what it found (``mobisweep.replay.outcome.Outcome``)."""
         space = parse_search_space(self.params, arguments)
         check_no_password(self.storage)
+        if self.max_failure_rate is not None and not 0 <= self.max_failure_rate <= 1:
+            raise ConfigError("hydra.sweeper.max_failure_rate", self.max_failure_rate,
+                              "must be between 0 and 1 (or null: never stop)")
+        extend_space = self._search_space_extender()
+        objectives = list(self.config.objectives) if self.config.get("objectives") else None
         check_arguments(self.config, space, self.directions,
                         heartbeat_interval=self.heartbeat_interval, grace_period=self.grace_period,
                         max_retries=self.max_retries, n_trials=self.n_trials, n_jobs=self.n_jobs,
@@ -100,25 +123,23 @@ class OptunaSweeper(Sweeper):
                                                  else None))
         budget = Budget.from_config(OmegaConf.to_container(node) if (
             node := OmegaConf.select(self.config, "sweep.budget")) is not None else None)
+        study_name = self.study_name or "mobisweep"
         points = space.grid() if self.grid else space.probes()
-        checked = check_points(self._trial_config, space, points)
-        # The training stack (torch, Lightning, the results' plots) is imported only now, once the
-        # arguments and every point's values have passed: a refused sweep exits in about a second.
-        from mobisweep.results.outputs import finish_sweep
-
+        checked = check_points(self._trial_config, space, points, self.hook, study_name)
+        # An app's training stack is imported only now, once the arguments and every point's
+        # values have passed: a refused sweep exits in about a second.
         costs = self._costs()
         costs.check(checked)
-        study_name = self.study_name or "mobisweep"
         self.sweep_dir.mkdir(parents=True, exist_ok=True)
         storage = open_storage(self.storage, self.heartbeat_interval, self.grace_period)
         study = open_study(study_name, storage, self.directions, self._sampler(), space,
-                           list(self.config.objectives), url=self.storage,
+                           objectives, url=self.storage,
                            pruner=self.pruner if isinstance(self.pruner, BasePruner) else None)
         total = len(space.grid()) if self.grid else self.n_trials
         # A replay launcher (mobisweep.replay) runs the trials on a simulated clock from a recorded
         # table, whose costs stand in for the counted ones; any other launcher runs them for real.
         replay = getattr(self.launcher, "simulator", None)
-        slots = replay(study, list(self.config.objectives), self.pruner, self.n_jobs) \
+        slots = replay(study, objectives, self.pruner, self.n_jobs) \
             if replay else Slots(self.launcher, self.n_jobs)
         output_console().print(f"study [bold]{study_name}[/] ({masked(self.storage)}): "
                         f"{'grid of ' if self.grid else ''}{total} trials, "
@@ -129,11 +150,13 @@ class OptunaSweeper(Sweeper):
                                 max_retries=self.max_retries,
                                 heartbeat_interval=self.heartbeat_interval,
                                 grace_period=self.grace_period,
-                                wait_for_running=self.wait_for_running)
+                                wait_for_running=self.wait_for_running,
+                                max_failure_rate=self.max_failure_rate)
         with Heartbeat(study, self.heartbeat_interval) as heartbeat:
             SweepLoop(study=study, storage=storage, storage_url=self.storage,
                       study_name=study_name, space=space, settings=settings, slots=slots,
-                      recorder=Recorder(study, len(self.directions)), heartbeat=heartbeat,
+                      recorder=Recorder(study, len(self.directions), self.hook),
+                      heartbeat=heartbeat, hook=self.hook, extend_space=extend_space,
                       compose=self._trial_config, costs=costs, budget=budget,
                       sweep_dir=self.sweep_dir, worker=self.worker,
                       # Only where dead workers can be told from live ones is it worth waiting.
@@ -141,7 +164,9 @@ class OptunaSweeper(Sweeper):
                       order=self._order(space, checked, costs)).run()
         if replay:
             return self.launcher.finish(study, self.sweep_dir)
-        finish_sweep(study, list(self.config.objectives), self.sweep_dir, self.config.get("logger"))
+        write_optimization_results(study, self.sweep_dir)
+        self.hook.finish(study, objectives, self.sweep_dir, self.config)
+        return None
 
     def _order(self, space: SearchSpace, checked: list[tuple[dict[str, Any], DictConfig]],
                costs: Any) -> list[dict[str, Any]] | None:
@@ -156,13 +181,22 @@ class OptunaSweeper(Sweeper):
         return [points[i] for i in order] + space.grid()[len(points):]
 
     def _costs(self) -> Any:
-        """Where the figures known before training come from: the replayed table, or counted."""
+        """Where the figures known before training come from: the replayed table, or the hook."""
         table_costs = getattr(self.launcher, "table_costs", None)
         if table_costs is not None:
             return table_costs()
-        from mobisweep.train.point_costs import PointCosts
+        return self.hook.point_figures()
 
-        return PointCosts()
+    def _search_space_extender(self) -> Any:
+        """Hydra's ``custom_search_space``: a function ``(config, trial)`` that suggests more."""
+        if not self.custom_search_space:
+            return None
+        try:
+            extend = get_method(self.custom_search_space)
+        except Exception as error:  # noqa: BLE001 - Hydra wraps the import's own error
+            raise ConfigError("hydra.sweeper.custom_search_space", self.custom_search_space,
+                              f"names no function: {error}".splitlines()[0]) from None
+        return lambda trial: extend(self.config, trial)
 
     def _sampler(self) -> optuna.samplers.BaseSampler:
         if self.grid:

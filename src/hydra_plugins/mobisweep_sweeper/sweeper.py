@@ -19,9 +19,9 @@ class MobisweepSweeper(Sweeper):
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction,
               config: DictConfig) -> None:
-        from hydra_plugins.mobisweep_sweeper._sweeper import OptunaSweeper
+        from hydra_plugins.mobisweep_sweeper._sweeper import MobisweepSweeperImpl
 
-        self.sweeper = OptunaSweeper(**self.settings)
+        self.sweeper = MobisweepSweeperImpl(**self.settings)
         self.sweeper.setup(hydra_context=hydra_context, task_function=task_function, config=config)
 
     def sweep(self, arguments: List[str]) -> Any:

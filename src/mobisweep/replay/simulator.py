@@ -22,7 +22,8 @@ from mobisweep.config.errors import ConfigError
 from mobisweep.core import metrics
 from mobisweep.replay.table import RecordedTable, RecordedTrial
 from mobisweep.sweep.recorder import Pruned
-from mobisweep.sweep.stopping import PRUNED_AT, Stopper, make_stopper
+from mobisweep.sweep.stopping import Stopper, make_stopper
+from mobisweep.sweep.trial_attrs import PRUNED_AT
 
 # Trial attributes of a replayed trial: when it started and ended on the simulated clock (s), how
 # many epochs it ran, and which recorded trial it replayed.

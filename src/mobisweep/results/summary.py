@@ -19,9 +19,7 @@ from mobisweep.core import metrics
 from mobisweep.core.atomic_files import read_json
 from mobisweep.core.pareto import hypervolume, non_dominated_sort
 from mobisweep.models import point_label
-from mobisweep.sweep.cost_aware import CURVE_ATTR
-from mobisweep.sweep.recorder import ERROR, RESULT_PATH, SKIPPED
-from mobisweep.sweep.stopping import SECONDS_ATTR
+from mobisweep.sweep.trial_attrs import CURVE, ERROR, RESULT_PATH, SECONDS, SKIPPED
 from mobisweep.train.trial_folder import RESULT_KEYS
 
 # Repeats of one point (the same parameters but the seed) are summarized as mean, sd and n.
@@ -101,11 +99,11 @@ def _row(trial: FrozenTrial) -> TrialRow:
 def reported_curve(trial: FrozenTrial) -> list[dict[str, float]]:
     """Top-1 per epoch as the trial reported it to the study (``mobisweep:top1@<epoch>``), with
     each epoch's wall seconds where it recorded them (``mobisweep:seconds@<epoch>``)."""
-    prefix = CURVE_ATTR.format("")
+    prefix = CURVE.format("")
     epochs = sorted(int(k[len(prefix):]) for k in trial.user_attrs if k.startswith(prefix))
-    return [{"epoch": e, metrics.TOP1.name: trial.user_attrs[CURVE_ATTR.format(e)],
-             **({metrics.EPOCH_SECONDS.name: trial.user_attrs[SECONDS_ATTR.format(e)]}
-                if SECONDS_ATTR.format(e) in trial.user_attrs else {})} for e in epochs]
+    return [{"epoch": e, metrics.TOP1.name: trial.user_attrs[CURVE.format(e)],
+             **({metrics.EPOCH_SECONDS.name: trial.user_attrs[SECONDS.format(e)]}
+                if SECONDS.format(e) in trial.user_attrs else {})} for e in epochs]
 
 
 def mean_sd(values: Sequence[float]) -> tuple[float, float | None, int]:

@@ -1,8 +1,7 @@
-"""Before a study is opened, and before the training stack is imported: the sweeper's own
-arguments, then every point's values and input size.
+"""Before a study is opened: the sweeper's own arguments, then every point as the app's hook
+checks it (``mobisweep.sweep.hook``; mobisweep's refuses a MobileNet point before torch loads).
 
-A refusal here costs the start-up of Hydra and Optuna alone (about a second), not torch's and
-Lightning's; ``mobisweep.train.point_costs`` then builds and counts each point's model.
+A refusal here costs the start-up of Hydra and Optuna alone (about a second).
 """
 
 from __future__ import annotations
@@ -13,8 +12,8 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from mobisweep.config.errors import ConfigError
-from mobisweep.config.validate import validate_config, validate_model, validate_resolution
 from mobisweep.sweep.cost_aware import KnownCostRule
+from mobisweep.sweep.hook import SweepHook
 from mobisweep.sweep.space import SearchSpace
 
 MAX_CHECKED_POINTS = 256  # larger grids: the first 256 points are checked up front
@@ -35,8 +34,10 @@ def check_arguments(config: DictConfig, space: SearchSpace, directions: Sequence
     if pruner is not None and not storage:
         raise ConfigError("hydra.sweeper.pruner", type(pruner).__name__,
                           "needs hydra.sweeper.storage: each trial reports to the study through it")
+    # An app that names its objectives (mobisweep's ``objectives``) gets one direction for each;
+    # any other returns as many values as there are directions.
     objectives = list(config.get("objectives") or [])
-    if len(objectives) != len(directions):
+    if objectives and len(objectives) != len(directions):
         raise ConfigError("hydra.sweeper.direction", list(directions),
                           f"one direction per objective: objectives={objectives}")
     for direction in directions:
@@ -64,13 +65,14 @@ def check_arguments(config: DictConfig, space: SearchSpace, directions: Sequence
 
 
 def check_points(compose: Callable[[list[str]], DictConfig], space: SearchSpace,
-                 points: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], DictConfig]]:
-    """Every point's values and its batch of input images, as a single run checks them; returns
-    each checked point with its composed config (``PointCosts.check`` goes on from them)."""
+                 points: Sequence[dict[str, Any]], hook: SweepHook, study_name: str
+                 ) -> list[tuple[dict[str, Any], DictConfig]]:
+    """Every point composed as its trial will be, and checked by the hook; returns each checked
+    point with its composed config (the hook's ``PointFigures.check`` goes on from them)."""
     checked = []
     for point in points[:MAX_CHECKED_POINTS]:
-        cfg = compose([*space.overrides(point), "trial_number=0"])
-        validate_config(cfg)
-        validate_model(cfg.get("model"), validate_resolution(cfg.data))
+        cfg = compose([*space.overrides(point), *hook.trial_overrides(
+            trial_number=0, study_name=study_name, storage_url=None)])
+        hook.check_point(cfg)
         checked.append((point, cfg))
     return checked

@@ -23,8 +23,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-CURVE_ATTR = "mobisweep:top1@{}"
-
 
 @dataclass(frozen=True)
 class Peer:

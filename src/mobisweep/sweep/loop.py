@@ -3,8 +3,10 @@ free slots, launch each, collect the trials that ended, stop when nothing is lef
 
 The loop knows nothing of what a trial trains. What it needs is handed to it:
 - ``compose``: a trial's overrides to its config (Hydra's, in the sweeper);
-- ``costs``: the figures known before training (``PointCosts`` counts a MobileNet's, a replay's
-  table records them), checked against the ``budget``;
+- ``hook``: what the app adds to a trial's overrides and learns from its folder
+  (``mobisweep.sweep.hook``);
+- ``costs``: the figures known before training (none for any app; mobisweep's hook counts a
+  MobileNet's, a replay's table records them), checked against the ``budget``;
 - ``slots``: where trials run, real (``mobisweep.sweep.slots``: Hydra's launcher) or simulated
   (``mobisweep.replay``: recorded curves on a simulated clock);
 - ``order``: the grid's points in the order to claim them (a stopping rule may ask for one).
@@ -20,25 +22,19 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import optuna
-from omegaconf import DictConfig
+from omegaconf import DictConfig, open_dict
+from optuna.trial import TrialState
 
 from mobisweep.sweep.budget import Budget
-from mobisweep.sweep.recorder import OUTPUT_DIR, RESUMED_FROM, WORKER, Recorder
-from mobisweep.sweep.slots import ended_without_result
+from mobisweep.sweep.hook import SweepHook
+from mobisweep.sweep.launcher_adapter import ended_without_result
+from mobisweep.sweep.recorder import Recorder
 from mobisweep.sweep.space import SearchSpace
-from mobisweep.sweep.storage import absolute_url
 from mobisweep.sweep.study import claim_trials
+from mobisweep.sweep.trial_attrs import OUTPUT_DIR, OVERRIDES, RESUMED_FROM, WORKER
 from mobisweep.sweep.workers import Heartbeat, fail_stale_trials, study_lock
-from mobisweep.train.point_costs import side_by_side_override
 
 log = logging.getLogger(__name__)
-
-
-def quoted(value: str) -> str:
-    """A string as one quoted value of a Hydra override: spaces, non-ASCII letters and quotes
-    survive Hydra's override grammar (``study_name='stüdy ü'``). (Study names never hold a
-    backslash: validate_config refuses it.)"""
-    return "'" + value.replace("'", "\\'") + "'"
 
 
 class TrialSlots(Protocol):
@@ -75,6 +71,9 @@ class LoopSettings:
     heartbeat_interval: int
     grace_period: int
     wait_for_running: bool
+    # Stop the sweep once more than this share of the trials it recorded failed (Hydra's Optuna
+    # sweeper's setting); None: never, failed trials are retried and the sweep goes on.
+    max_failure_rate: float | None = None
 
 
 class SweepLoop:
@@ -83,14 +82,18 @@ class SweepLoop:
                  recorder: Recorder, heartbeat: Heartbeat,
                  compose: Callable[[list[str]], DictConfig],
                  costs: PointCostsLike, budget: Budget, sweep_dir: Path, worker: str,
-                 detects_dead: bool, order: Sequence[dict[str, Any]] | None = None) -> None:
+                 detects_dead: bool, order: Sequence[dict[str, Any]] | None = None,
+                 hook: SweepHook | None = None,
+                 extend_space: Callable[[optuna.Trial], None] | None = None) -> None:
         self.study, self.storage, self.storage_url = study, storage, storage_url
         self.study_name, self.space, self.settings = study_name, space, settings
         self.slots, self.recorder, self.heartbeat = slots, recorder, heartbeat
         self.compose, self.costs, self.budget = compose, costs, budget
         self.sweep_dir, self.worker, self.detects_dead = sweep_dir, worker, detects_dead
-        self.order = order
+        self.order, self.hook = order, hook or SweepHook()
+        self.extend_space = extend_space  # Hydra's ``custom_search_space``: suggests more params
         self.job_idx = 0
+        self.ended = self.failed = 0  # trials collected here, and those of them that failed
         self.elsewhere = 0  # trials other workers run, seen at the last claim
 
     def run(self) -> None:
@@ -106,6 +109,7 @@ class SweepLoop:
                 if self.should_stop():
                     return
                 self.collect()
+                self.check_failure_rate()
         except BaseException as error:  # Ctrl-C, SIGTERM, a launcher's own failure
             for trial in list(self.slots.running):
                 self.recorder.abandoned(trial, error)
@@ -149,26 +153,41 @@ class SweepLoop:
         worker elsewhere may die, and a free slot may find its trial queued again."""
         for trial, ret in self.slots.wait(timeout=min(self.settings.heartbeat_interval, 5)):
             self.heartbeat.remove(trial)
+            self.ended += 1
             if isinstance(ret, BaseException):
                 self.recorder.abandoned(trial, ret)  # FAIL: retried, from its checkpoint
                 if not ended_without_result(ret):
                     raise ret  # the launcher's own failure (it cannot submit) ends the sweep
+                self.failed += 1
                 continue
-            self.recorder.finished(trial, ret)
+            if self.recorder.finished(trial, ret) == TrialState.FAIL:
+                self.failed += 1
+                self.last_failure = ret
+
+    def check_failure_rate(self) -> None:
+        """Past ``max_failure_rate``, the sweep stops with the last failure's own error."""
+        rate = self.settings.max_failure_rate
+        if rate is None or not self.failed or self.failed / self.ended <= rate:
+            return
+        log.error("%d of %d trials failed, more than max_failure_rate=%g", self.failed,
+                  self.ended, rate)
+        ret = getattr(self, "last_failure", None)
+        if ret is not None:
+            ret.return_value  # re-raises the job's exception, with its traceback (as Hydra's)
+        raise RuntimeError(f"{self.failed} of {self.ended} trials failed "
+                           f"(max_failure_rate={rate:g})")
 
     def prepare(self, trial: optuna.Trial) -> list[str] | None:
         """The trial's overrides, or None when it is refused or over budget (and so recorded)."""
         params = self.space.suggest(trial)
-        overrides = [*self.space.overrides(params), f"trial_number={trial.number}",
-                     f"study_name={quoted(self.study_name)}"]
-        if self.storage_url:  # the trial reports its curve to the study (and may be pruned)
-            overrides.append(f"study_storage={quoted(absolute_url(self.storage_url))}")
         trial.set_user_attr(WORKER, self.worker)
         try:
+            overrides = [*self.space.overrides(params), *self.extended(trial, params),
+                         *self.hook.trial_overrides(trial_number=trial.number,
+                                                    study_name=self.study_name,
+                                                    storage_url=self.storage_url)]
             cfg = self.compose(overrides)
-            # Latency is taken side by side before training (PointCosts), and the trial logs it.
-            timed = bool(cfg.get("latency") and cfg.latency.enabled)
-            figures = self.costs.of(params, cfg, latency=self.budget.needs_latency or timed)
+            figures = self.costs.of(params, cfg, latency=self.budget.needs_latency)
         except Exception as error:  # noqa: BLE001 - a value refused, an override Hydra cannot
             # Recorded: a claimed trial never stays RUNNING.
             self.recorder.refused(trial, error)
@@ -178,15 +197,22 @@ class SweepLoop:
         if over:
             self.recorder.skipped(trial, over)
             return None
-        side_by_side = side_by_side_override(figures) if timed else None
-        if side_by_side:
-            overrides.append(side_by_side)
+        overrides += self.hook.launch_overrides(cfg, figures)
+        with open_dict(cfg):  # the launcher numbers the job so (a subdir may name it)
+            cfg.hydra.job.num = self.job_idx
         trial.set_user_attr(OUTPUT_DIR, str((self.sweep_dir / str(cfg.hydra.sweep.subdir))
                                             .resolve()))
         checkpoint = self.recorder.resume_checkpoint(trial)
         if checkpoint:
             trial.set_user_attr(RESUMED_FROM, checkpoint)
-            overrides.append(f"ckpt_path={quoted(checkpoint)}")
+            overrides += self.hook.resume_overrides(checkpoint)
             log.info("trial %d resumes from %s", trial.number, checkpoint)
-        trial.set_user_attr("overrides", overrides)
+        trial.set_user_attr(OVERRIDES, overrides)
         return overrides
+
+    def extended(self, trial: optuna.Trial, params: dict[str, Any]) -> list[str]:
+        """The overrides of the params ``custom_search_space`` suggests beyond the space's."""
+        if self.extend_space is None:
+            return []
+        self.extend_space(trial)
+        return [f"{name}={value}" for name, value in trial.params.items() if name not in params]

@@ -15,16 +15,18 @@ import optuna
 from optuna.trial import TrialState
 
 from mobisweep.config.errors import ConfigError
-from mobisweep.core import metrics
-from mobisweep.sweep.study import INTERRUPTED, REFUSED, RETRY_OF
-from mobisweep.train.trial_folder import last_checkpoint, read_result, result_file
+from mobisweep.sweep.hook import SweepHook
+from mobisweep.sweep.trial_attrs import (
+    ERROR,
+    INTERRUPTED,
+    OUTPUT_DIR,
+    REFUSED,
+    RESUMED_FROM,
+    RETRY_OF,
+    SKIPPED,
+)
 
 log = logging.getLogger(__name__)
-OUTPUT_DIR = "mobisweep:output_dir"
-RESUMED_FROM = "mobisweep:resumed_from"
-WORKER = "mobisweep:worker"
-RESULT_PATH = "result_path"
-ERROR, SKIPPED = "error", "skipped"
 
 
 @dataclass(frozen=True)
@@ -40,8 +42,10 @@ def _error_text(error: BaseException) -> str:
 
 
 class Recorder:
-    def __init__(self, study: optuna.Study, n_objectives: int) -> None:
+    def __init__(self, study: optuna.Study, n_objectives: int,
+                 hook: SweepHook | None = None) -> None:
         self.study, self.n_objectives = study, n_objectives
+        self.hook = hook or SweepHook()
 
     def refused(self, trial: optuna.Trial, error: BaseException) -> None:
         """Its config was refused (a value, an override Hydra cannot parse): retrying cannot help."""
@@ -60,7 +64,7 @@ class Recorder:
         for name, value in figures.items():
             trial.set_user_attr(name, value)
 
-    def finished(self, trial: optuna.Trial, ret: Any) -> None:
+    def finished(self, trial: optuna.Trial, ret: Any) -> TrialState:
         """Tell what a launched job returned: its objectives, or a FAIL with its error."""
         output_dir = Path(ret.hydra_cfg.hydra.runtime.output_dir) if ret.hydra_cfg else None
         try:
@@ -77,22 +81,18 @@ class Recorder:
             trial.set_user_attr(SKIPPED, str(pruned))
             self.study.tell(trial, state=TrialState.PRUNED)
             log.info("trial %d %s", trial.number, pruned)
-            return
+            return TrialState.PRUNED
         except Exception as error:  # noqa: BLE001 - any failure of a trial is recorded, not fatal
             trial.set_user_attr(ERROR, f"{type(error).__name__}: {error}"[:1000])
             self.study.tell(trial, state=TrialState.FAIL)
             log.warning("trial %d failed: %s: %s", trial.number, type(error).__name__, error)
-            return
+            return TrialState.FAIL
         if output_dir is not None:
-            trial.set_user_attr(RESULT_PATH, str(result_file(output_dir).resolve()))
-            # Every figure the trial measured, beside its objectives: optuna-dashboard can then
-            # plot top-5, latency and its CV too.
-            result = read_result(output_dir)
-            for figure in metrics.SUMMARY if result else ():
-                if figure.name in result["metrics"]:
-                    trial.set_user_attr(figure.name, result["metrics"][figure.name])
+            for name, value in self.hook.trial_figures(output_dir).items():
+                trial.set_user_attr(name, value)
         self.study.tell(trial, values=values)
         log.info("trial %d: %s", trial.number, values)
+        return TrialState.COMPLETE
 
     def abandoned(self, trial: optuna.Trial, error: BaseException) -> None:
         """A trial that will not finish here (Ctrl-C, a launcher's failure) is FAIL, never COMPLETE;
@@ -116,6 +116,5 @@ class Recorder:
             return None
         previous = next(t for t in self.study.get_trials(deepcopy=False) if t.number == number)
         output_dir = previous.user_attrs.get(OUTPUT_DIR)
-        if output_dir and last_checkpoint(Path(output_dir)).is_file():
-            return str(last_checkpoint(Path(output_dir)))
-        return previous.user_attrs.get(RESUMED_FROM)
+        checkpoint = self.hook.checkpoint(Path(output_dir)) if output_dir else None
+        return str(checkpoint) if checkpoint else previous.user_attrs.get(RESUMED_FROM)

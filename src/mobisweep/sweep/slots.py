@@ -20,23 +20,7 @@ from typing import Any
 
 from hydra.plugins.launcher import Launcher
 
-
-def ended_without_result(error: BaseException) -> bool:
-    """Whether the launcher says the trial's job ended without a result: a SLURM job cancelled
-    (``scancel``), past its time limit, or killed (submitit's ``UncompletedJobError``). That is
-    the trial's failure, not the sweep's."""
-    try:
-        from submitit.core.utils import UncompletedJobError
-    except ImportError:
-        return False
-    return isinstance(error, UncompletedJobError)
-
-
-def runs_in_process(launcher: Launcher) -> bool:
-    """Whether the launcher runs its jobs inside this process (Hydra's basic launcher)."""
-    from hydra._internal.core_plugins.basic_launcher import BasicLauncher
-
-    return isinstance(launcher, BasicLauncher)
+from mobisweep.sweep.launcher_adapter import kill_joblib_workers, runs_in_process
 
 
 class Slots:
@@ -101,12 +85,5 @@ class Slots:
         and their trials, no longer beating, are failed and resumed by the next worker."""
         if self.size == 1 or not self.running:
             return
-        if type(self.launcher).__name__ == "JoblibLauncher":
-            # The executor joblib reuses between batches; asking for it through the public
-            # get_reusable_executor() with other arguments would first wait for the trials.
-            from joblib.externals.loky import reusable_executor
-
-            executor = reusable_executor._executor
-            if executor is not None:
-                executor.shutdown(wait=False, kill_workers=True)
+        kill_joblib_workers(self.launcher)
         self.running.clear()

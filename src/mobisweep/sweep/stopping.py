@@ -4,7 +4,7 @@ a ``Stopper``, which answers why the trial stops there, or None.
 Every kind of stopping plugs in here: Optuna's pruners (one objective: ``Trial.report`` and
 ``should_prune``), and mobisweep's rules for studies whose other objectives are known before
 training (``mobisweep.sweep.cost_aware.KnownCostRule``: the cost-aware rule, Pareto halving). A
-trained trial's Lightning callback (``mobisweep.sweep.intermediate``) and a replayed trial
+trained trial's Lightning callback (``mobisweep.train.study_reporting``) and a replayed trial
 (``mobisweep.replay``) ask the same stopper, so a replay stops what training would have stopped.
 """
 
@@ -16,10 +16,8 @@ from typing import Any
 import optuna
 
 from mobisweep.core.metrics import BY_NAME
-from mobisweep.sweep.cost_aware import CURVE_ATTR, KnownCostRule, Peer
-
-PRUNED_AT = "mobisweep:pruned_at_epoch"
-SECONDS_ATTR = "mobisweep:seconds@{}"  # an epoch's wall seconds, on the trial
+from mobisweep.sweep.cost_aware import KnownCostRule, Peer
+from mobisweep.sweep.trial_attrs import CURVE
 
 
 class Stopper:
@@ -52,7 +50,7 @@ class KnownCostStopper(Stopper):
         self.study, self.trial, self.known, self.rule = study, trial, list(known), rule
 
     def after_epoch(self, epoch: int, top1: float) -> str | None:
-        self.trial.set_user_attr(CURVE_ATTR.format(epoch), top1)
+        self.trial.set_user_attr(CURVE.format(epoch), top1)
         if self.rule is None or epoch not in self.rule.rungs:
             return None
         trials = self.study.get_trials(deepcopy=False)
@@ -65,7 +63,7 @@ class KnownCostStopper(Stopper):
 
 def curve(trial: optuna.trial.FrozenTrial) -> dict[int, float]:
     """A trial's top-1 after each epoch it has reported so far."""
-    prefix = CURVE_ATTR.format("")
+    prefix = CURVE.format("")
     return {int(k[len(prefix):]): v for k, v in trial.user_attrs.items() if k.startswith(prefix)}
 
 

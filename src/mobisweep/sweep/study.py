@@ -14,10 +14,11 @@ from optuna.storages import BaseStorage
 from optuna.trial import TrialState
 
 from mobisweep.config.errors import ConfigError
+from mobisweep.sweep.optuna_adapter import enqueued_params
 from mobisweep.sweep.space import SearchSpace
 from mobisweep.sweep.storage import masked, open_storage, scrub
+from mobisweep.sweep.trial_attrs import FAILURES, INTERRUPTED, REFUSED, RETRY_OF, SEARCH_SPACE
 
-SPACE_ATTR = "mobisweep:search_space"
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)  # PRUNED: over budget, never trained
 
 
@@ -52,7 +53,7 @@ def _described(stored: str | dict[str, Any]) -> dict[str, dict[str, str]]:
 
 def open_study(study_name: str, storage: BaseStorage | str | None, directions: Sequence[str],
                sampler: optuna.samplers.BaseSampler, space: SearchSpace,
-               objectives: Sequence[str], url: str | None = None,
+               objectives: Sequence[str] | None, url: str | None = None,
                pruner: optuna.pruners.BasePruner | None = None) -> optuna.Study:
     """Create the study, or load it to resume; refuse one whose directions or space differ."""
     if isinstance(storage, str):
@@ -68,14 +69,14 @@ def open_study(study_name: str, storage: BaseStorage | str | None, directions: S
     if stored != list(directions):
         raise ConfigError("hydra.sweeper.direction", list(directions),
                           f"study {study_name!r} in this storage was created with {stored}")
-    if study.metric_names is None:  # optuna-dashboard then names its axes val/acc1, ...
+    if objectives and study.metric_names is None:  # optuna-dashboard's axes: val/acc1, ...
         with warnings.catch_warnings():  # experimental since Optuna 3.2, and what we need
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             study.set_metric_names(list(objectives))
     described = describe_space(space)
-    previous = study.user_attrs.get(SPACE_ATTR)
+    previous = study.user_attrs.get(SEARCH_SPACE)
     if previous is None:
-        study.set_user_attr(SPACE_ATTR, described)
+        study.set_user_attr(SEARCH_SPACE, described)
     else:
         changes = space_changes(previous, described)
         if changes:
@@ -102,10 +103,6 @@ def space_changes(previous: str | dict[str, Any], current: str | dict[str, Any])
     return changes
 
 
-RETRY_OF = "mobisweep:retry_of"        # the trial number a queued retry re-runs
-FAILURES = "mobisweep:failures"        # failures of the point before this attempt
-INTERRUPTED = "mobisweep:interrupted"  # stopped by Ctrl-C: a retry does not count it as a failure
-REFUSED = "mobisweep:refused"          # its config was refused: retrying cannot help
 
 
 def point_key(params: dict[str, Any]) -> str:
@@ -114,7 +111,7 @@ def point_key(params: dict[str, Any]) -> str:
 
 def trial_point(trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
     """The parameters of a trial, also of a queued or just-popped one that has suggested none."""
-    return trial.params or trial.system_attrs.get("fixed_params", {})
+    return trial.params or enqueued_params(trial)
 
 
 @dataclass

@@ -21,10 +21,9 @@ from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileOpenLock
 from optuna.trial import TrialState
 
-from mobisweep.sweep.optuna_internals import has_native_heartbeat, mark_failed, storage_of, trial_id
+from mobisweep.sweep.optuna_adapter import has_native_heartbeat, mark_failed, storage_of, trial_id
 from mobisweep.sweep.storage import journal_path, server_lock
-
-HEARTBEAT_ATTR = "mobisweep:heartbeat"  # unix time, on storages without native heartbeats
+from mobisweep.sweep.trial_attrs import HEARTBEAT
 
 
 @contextlib.contextmanager
@@ -98,7 +97,7 @@ class Heartbeat:
             if has_native_heartbeat(storage):
                 storage.record_heartbeat(ident)
             elif storage.get_trial(ident).state == TrialState.RUNNING:
-                storage.set_trial_system_attr(ident, HEARTBEAT_ATTR, time.time())
+                storage.set_trial_system_attr(ident, HEARTBEAT, time.time())
 
     def _beat(self) -> None:
         while not self._stop.wait(self.interval):
@@ -126,7 +125,7 @@ def fail_stale_trials(study: optuna.Study, grace_period: float) -> list[int]:
     failed = []
     now = time.time()
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        beat = trial.system_attrs.get(HEARTBEAT_ATTR)
+        beat = trial.system_attrs.get(HEARTBEAT)
         if beat is not None and now - float(beat) > grace_period:
             if mark_failed(study, trial):
                 failed.append(trial.number)

@@ -26,6 +26,7 @@ from mobisweep.latency.side_by_side import (
     measure_side_by_side,
     references,
 )
+from mobisweep.sweep.hook import PointFigures
 from mobisweep.sweep.study import point_key
 from mobisweep.train.assembly import assemble, preflight
 
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 NOT_READ = ("rho", "resolution", "base_resolution", "batch_size", "seed")
 
 
-class PointCosts:
+class PointCosts(PointFigures):
     """Each point's config assembled once: refused up front, its cost kept for the budget."""
 
     def __init__(self) -> None:
@@ -85,7 +86,9 @@ class PointCosts:
 
     def of(self, point: dict[str, Any], cfg: DictConfig, latency: bool = False) -> dict[str, float]:
         """The cost figures of ``point`` (composed as ``cfg``): counted in the check, or now; with
-        ``latency``, its measured latency too (before any training)."""
+        ``latency`` (a latency budget) or wherever latency is measured, its latency too: timed
+        side by side before any training, and logged by the trial."""
+        latency = latency or bool(cfg.latency.enabled)
         key = point_key(point)
         if latency and key not in self.latencies:
             if not cfg.latency.enabled:

@@ -21,7 +21,6 @@ from mobisweep.config.loading import instantiate_node
 from mobisweep.core import metrics
 from mobisweep.cost import Cost
 from mobisweep.latency import measure_latencies
-from mobisweep.sweep.intermediate import study_reporter
 from mobisweep.sweep.recorder import Pruned
 from mobisweep.train import tracking
 from mobisweep.train.assembly import (
@@ -37,6 +36,7 @@ from mobisweep.train.assembly import (
 from mobisweep.train.callbacks import ProgressBar, TrainingThroughput, ValidationCurves
 from mobisweep.train.core_share import CoreShare, ShareCores
 from mobisweep.train.lightning_module import ClassificationModule
+from mobisweep.train.study_reporting import study_reporter
 from mobisweep.train.trial_folder import (
     drop_checkpoint,
     last_checkpoint,

@@ -6,10 +6,13 @@ mobisweep drives its own ask/tell loop, shared by several workers, instead of ``
 - A journal-file storage has no heartbeats of its own: a worker that finds another's trial silent
   marks it FAIL through the storage, which ``Study.tell`` cannot do for a trial it did not ask.
 - ``BaseHeartbeat`` tells a storage that keeps Optuna's heartbeats from one that does not.
+- A queued trial keeps its point in the system attribute ``fixed_params`` until it suggests it.
 Each is one attribute or import; if Optuna renames one, this is the module to change.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import optuna
 from optuna.storages import BaseStorage
@@ -47,3 +50,8 @@ def running_trial(study: optuna.Study, number: int) -> optuna.Trial:
     storage = storage_of(study)
     return optuna.trial.Trial(study, storage.get_trial_id_from_study_id_trial_number(
         study._study_id, number))
+
+
+def enqueued_params(trial: FrozenTrial) -> dict[str, Any]:
+    """The point ``Study.enqueue_trial`` queued a trial with (before the trial suggests it)."""
+    return dict(trial.system_attrs.get("fixed_params", {}))

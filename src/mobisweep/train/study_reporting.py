@@ -13,9 +13,10 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from mobisweep.core.metrics import TOP1
-from mobisweep.sweep.optuna_internals import running_trial
-from mobisweep.sweep.stopping import PRUNED_AT, SECONDS_ATTR, Stopper, make_stopper
+from mobisweep.sweep.optuna_adapter import running_trial
+from mobisweep.sweep.stopping import Stopper, make_stopper
 from mobisweep.sweep.storage import open_storage
+from mobisweep.sweep.trial_attrs import PRUNED_AT, SECONDS
 
 
 class ReportToStudy(pl.Callback):
@@ -36,7 +37,7 @@ class ReportToStudy(pl.Callback):
             return
         value, epoch = float(trainer.callback_metrics[TOP1.name]), trainer.current_epoch
         if self.started is not None:
-            self.trial.set_user_attr(SECONDS_ATTR.format(epoch), time.perf_counter() - self.started)
+            self.trial.set_user_attr(SECONDS.format(epoch), time.perf_counter() - self.started)
         reason = self.stopper.after_epoch(epoch, value)
         if reason:
             self.trial.set_user_attr(PRUNED_AT, epoch)
