@@ -22,8 +22,8 @@ from pathlib import Path
 
 import torch
 
-from mobisweep.cost import count_cost
-from mobisweep.latency import measure_latency
+from mobisweep.cost.count import count_cost
+from mobisweep.latency.measure import measure_latency
 from mobisweep.models import MobileNetV1
 
 ALPHAS = (1.0, 0.75, 0.5, 0.25)

@@ -16,7 +16,7 @@ import statistics
 import timm
 import torch
 
-from mobisweep.latency import measure_latency
+from mobisweep.latency.measure import measure_latency
 from mobisweep.models import MobileNetV1
 
 

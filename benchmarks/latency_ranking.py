@@ -39,7 +39,7 @@ def point_config(alpha: float, rho: float, extra: list[str]):
 
 def one_point(alpha: float, rho: float, extra: list[str]) -> dict:
     """What a trial measured of itself: one point, alone in this process."""
-    from mobisweep.latency import measure_latencies
+    from mobisweep.latency.measure import measure_latencies
     from mobisweep.train.assembly import assemble
 
     cfg = point_config(alpha, rho, extra)

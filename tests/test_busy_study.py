@@ -11,7 +11,7 @@ import time
 import optuna
 import pytest
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.sweep.storage import open_storage
 
 from .conftest import TINY_TRIAL, run_module

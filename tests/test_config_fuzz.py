@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from omegaconf import DictConfig, OmegaConf
 
-from mobisweep.config.errors import ConfigError
 from mobisweep.config.loading import CONFIG_DIR, config_composer, instantiate_node
 from mobisweep.config.paths_check import check_paths
+from mobisweep.core.errors import ConfigError
 from mobisweep.data import fashion_mnist
 from mobisweep.train.assembly import assemble
 

@@ -6,8 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from mobisweep.config.errors import ConfigError
-from mobisweep.cost import count_cost, layer_type
+from mobisweep.core.errors import ConfigError
+from mobisweep.cost.count import count_cost
+from mobisweep.cost.layers import layer_type
 from mobisweep.models import MobileNetV1
 
 

@@ -7,7 +7,7 @@ import torchvision
 from omegaconf import OmegaConf
 
 from mobisweep.config.loading import CONFIG_DIR, load_config
-from mobisweep.cost import count_cost
+from mobisweep.cost.count import count_cost
 from mobisweep.paper.counts import compare_with_paper
 from mobisweep.train.assembly import build_and_count
 

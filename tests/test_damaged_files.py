@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mobisweep.config.errors import ConfigError
 from mobisweep.core.atomic_files import read_json
+from mobisweep.core.errors import ConfigError
+from mobisweep.core.trial_folder import RESULT_KEYS
 from mobisweep.data.tiny_imagenet import read_cached
-from mobisweep.paper.experiments import read_curves, read_trials
+from mobisweep.results.points import read_curves, read_trials
 from mobisweep.results.trials_csv import read_csv
-from mobisweep.train.trial_folder import RESULT_KEYS
 
 from .conftest import REPO, run_module
 

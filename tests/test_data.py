@@ -7,8 +7,8 @@ import gzip
 import pytest
 import torch
 
-from mobisweep.config.errors import ConfigError
-from mobisweep.config.loading import instantiate_node
+from mobisweep.core.errors import ConfigError
+from mobisweep.core.instantiate import instantiate_node
 from mobisweep.data import DigitsDataModule, FashionMNISTDataModule, fashion_mnist
 
 needs_debian_fashion_mnist = pytest.mark.skipif(

@@ -14,7 +14,7 @@ from PIL import Image
 from sklearn.datasets import load_digits
 from torchvision.transforms import v2
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.data.decoders import (
     CPU_DECODERS,
     DEFAULT_DECODER,

@@ -16,7 +16,7 @@ from mobisweep.paper.design_space import (
     thin_vs_shallow,
     trend_steps,
 )
-from mobisweep.paper.experiments import read_trials
+from mobisweep.results.points import read_trials
 
 from .replay_tables import write_table
 

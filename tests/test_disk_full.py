@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mobisweep.config.errors import ConfigError
 from mobisweep.core.atomic_files import write_atomic, write_json
+from mobisweep.core.errors import ConfigError
 
 from .conftest import REPO, run_module
 

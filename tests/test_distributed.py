@@ -14,9 +14,9 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from mobisweep.core.trial_folder import last_checkpoint
 from mobisweep.sweep.storage import open_storage
 from mobisweep.sweep.trial_attrs import INTERRUPTED, RETRY_OF
-from mobisweep.train.trial_folder import last_checkpoint
 
 from .conftest import REPO, TINY_TRIAL
 

@@ -17,13 +17,13 @@ import pytest
 from optuna.trial import TrialState
 from PIL import Image
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
+from mobisweep.core.trial_folder import last_checkpoint, write_result
 from mobisweep.sweep.space import parse_search_space
 from mobisweep.sweep.storage import masked, scrub
 from mobisweep.sweep.study import open_study
 from mobisweep.sweep.trial_attrs import INTERRUPTED
 from mobisweep.train.assembly import finite_metrics
-from mobisweep.train.trial_folder import last_checkpoint, write_result
 
 from .conftest import REPO, TINY_TRIAL, run_module
 

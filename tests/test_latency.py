@@ -13,9 +13,9 @@ import pytest
 import torch
 from torch.utils import benchmark
 
-from mobisweep.config.errors import ConfigError
-from mobisweep.latency import measure_latency, median_of_medians, summarize
+from mobisweep.core.errors import ConfigError
 from mobisweep.latency.breakdown import latency_breakdown
+from mobisweep.latency.measure import measure_latency, median_of_medians, summarize
 from mobisweep.models import MobileNetV1
 
 from .conftest import REPO, run_module
@@ -103,7 +103,7 @@ def test_without_cuda_the_cuda_device_is_refused():
 
 MEASURE = textwrap.dedent("""
     import json, sys
-    from mobisweep.latency import measure_latency
+    from mobisweep.latency.measure import measure_latency
     from mobisweep.models import MobileNetV1
     result = measure_latency(MobileNetV1(alpha=0.5), 128, lock_file=sys.argv[1], threads=1,
                              min_runs=40, max_runs=40, warmup=3)

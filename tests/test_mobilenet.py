@@ -7,8 +7,8 @@ import timm
 import torch
 from torch import nn
 
-from mobisweep.config.errors import ConfigError
-from mobisweep.cost import count_cost
+from mobisweep.core.errors import ConfigError
+from mobisweep.cost.count import count_cost
 from mobisweep.models import MobileNetV1, create_model, list_models, make_divisible
 from mobisweep.models.table1 import TABLE_1, layer_specs
 from mobisweep.paper.published import PAPER_ROWS, TABLE_2

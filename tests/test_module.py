@@ -8,9 +8,11 @@ import socket
 import pytest
 import torch
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.config import wandb_mode as wandb_mode_module
+from mobisweep.config.wandb_mode import wandb_mode
+from mobisweep.core.errors import ConfigError
 from mobisweep.models import MobileNetV1
-from mobisweep.train import schedules, tracking
+from mobisweep.train import schedules
 from mobisweep.train.lightning_module import parameter_groups
 
 
@@ -54,17 +56,17 @@ def test_wandb_mode(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     monkeypatch.delenv("WANDB_MODE", raising=False)
-    assert tracking.wandb_mode("auto") == "offline"
+    assert wandb_mode("auto") == "offline"
     monkeypatch.setenv("WANDB_API_KEY", "x" * 40)
-    monkeypatch.setattr(tracking, "_REACHABLE", {})
+    monkeypatch.setattr(wandb_mode_module, "_REACHABLE", {})
     with socket.create_server(("127.0.0.1", 0)) as server:  # a W&B server that accepts connections
         monkeypatch.setenv("WANDB_BASE_URL", f"http://127.0.0.1:{server.getsockname()[1]}")
-        assert tracking.wandb_mode("auto") == "online"
+        assert wandb_mode("auto") == "online"
     monkeypatch.setenv("WANDB_BASE_URL", "http://127.0.0.1:9")  # nothing listens: offline
-    assert tracking.wandb_mode("auto") == "offline"
-    assert tracking.wandb_mode("online") == "offline"
+    assert wandb_mode("auto") == "offline"
+    assert wandb_mode("online") == "offline"
     monkeypatch.setenv("WANDB_MODE", "disabled")
-    assert tracking.wandb_mode("auto") == "disabled"
-    assert tracking.wandb_mode("offline") == "offline"
+    assert wandb_mode("auto") == "disabled"
+    assert wandb_mode("offline") == "offline"
     with pytest.raises(ConfigError, match="logger.mode='sometimes'"):
-        tracking.wandb_mode("sometimes")
+        wandb_mode("sometimes")

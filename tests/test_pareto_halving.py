@@ -7,7 +7,7 @@ import math
 import pytest
 from omegaconf import OmegaConf
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.sweep.cost_aware import Peer
 from mobisweep.sweep.pareto_halving import ParetoHalving, geometric_rungs
 

@@ -12,11 +12,11 @@ import shutil
 import pytest
 
 from mobisweep.config.loading import load_config
-from mobisweep.paper.experiments import NOT_PARAMS
 from mobisweep.paper.ladder import COMPARISONS
 from mobisweep.paper.plots import draw_all
 from mobisweep.paper.tables import SECTIONS
 from mobisweep.reference import main as reference_main
+from mobisweep.results.points import NOT_PARAMS
 from mobisweep.train.assembly import build_and_count
 
 from .conftest import REPO

@@ -9,7 +9,7 @@ import math
 import optuna
 import pytest
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.replay.compare import replay_sweep
 from mobisweep.replay.simulator import ENDED, EPOCHS, STARTED, SimulatedSlots
 from mobisweep.replay.table import RecordedTable

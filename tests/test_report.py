@@ -21,6 +21,7 @@ import optuna
 import pytest
 from PIL import Image
 
+from mobisweep.paper.plots import beside_paper
 from mobisweep.results.report_page import write_report
 from mobisweep.results.sources import open_summary
 
@@ -53,7 +54,7 @@ def chromium(*args: str, user_dir: Path) -> subprocess.CompletedProcess[str]:
 
 def test_report_files(study_dir):
     summary, _ = open_summary(str(study_dir))
-    paths = write_report(summary, study_dir)
+    paths = write_report(summary, study_dir, beside=beside_paper)
     names = {p.name for p in paths}
     assert names == {"report.html", "top1_vs_mult_adds.png", "top1_vs_params.png",
                      "top1_vs_latency.png"}  # no vs_paper.png: alpha 1.0 at rho 1 did not run

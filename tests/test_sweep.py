@@ -144,7 +144,7 @@ def deploy_threshold_ms(resolution: int) -> float:
     least. MobileNet 2.0 (4x MobileNet 1.0's mult-adds) against 0.25: about 35x apart on this CPU,
     so the budget sits about 6x from each, wider than latency moves between processes on a
     loaded machine (1.0 against 0.25, about 6x apart, left 2.5x, and a busy day crossed it)."""
-    from mobisweep.latency import measure_latency
+    from mobisweep.latency.measure import measure_latency
     from mobisweep.models import create_model
 
     medians = [measure_latency(create_model("mobilenet_v1", alpha=alpha, num_classes=10), resolution,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.data import TinyImageNetDataModule, tiny_imagenet
 
 from .conftest import REPO, run_module

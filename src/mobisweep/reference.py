@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from mobisweep.config.console import config_errors_exit
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.paper.tables import tables
 
 

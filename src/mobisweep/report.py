@@ -17,7 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from mobisweep.config.console import config_errors_exit
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
+from mobisweep.paper.plots import beside_paper
 from mobisweep.results.report_page import write_report
 from mobisweep.results.sources import open_summary
 from mobisweep.results.trials_csv import TRIALS_FILE, write_trials_csv
@@ -52,7 +53,8 @@ def main(argv: list[str] | None = None) -> None:
         begun = replace(summary, rows=[r for r in summary.rows if r.state != "WAITING"])
         print(write_trials_csv(begun, args.export / TRIALS_FILE))
         return
-    for path in write_report(summary, args.out or out_dir, args.include_noisy_latency):
+    for path in write_report(summary, args.out or out_dir, args.include_noisy_latency,
+                             beside=beside_paper):
         print(path)
 
 
@@ -68,7 +70,7 @@ def watch(args: argparse.Namespace) -> None:
                           if r.state not in ("RUNNING", "WAITING"))
             if ended != seen:
                 written = write_report(summary, args.out or out_dir, args.include_noisy_latency,
-                                       reload_s=args.watch)
+                                       reload_s=args.watch, beside=beside_paper)
                 print(f"{time.strftime('%H:%M:%S')} {len(ended)} trials ended: {written[0]}",
                       flush=True)
                 seen = ended

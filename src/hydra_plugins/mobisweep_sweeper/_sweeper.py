@@ -32,7 +32,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from optuna.pruners import BasePruner
 
 from mobisweep.config.console import config_errors_exit, output_console
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.sweep.arguments import check_arguments, check_points
 from mobisweep.sweep.budget import Budget
 from mobisweep.sweep.compose import TrialComposer

@@ -34,7 +34,7 @@ class ReplayLauncher(Launcher):
     @property
     def table(self) -> Any:
         if self._table is None:
-            from mobisweep.config.errors import ConfigError
+            from mobisweep.core.errors import ConfigError
             from mobisweep.replay.table import RecordedTable
 
             if not self.table_path:

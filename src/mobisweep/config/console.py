@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 
 EXIT_CONFIG_ERROR = 2
 # Output that is not a terminal (a SLURM or CI log, a pipe) has no width: Rich would assume 80

@@ -9,11 +9,7 @@ from typing import Any
 
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
-from hydra.errors import InstantiationException
-from hydra.utils import instantiate
 from omegaconf import DictConfig, ListConfig, OmegaConf
-
-from mobisweep.config.errors import ConfigError
 
 
 def _config_dir() -> Path:
@@ -72,23 +68,3 @@ def load_config(overrides: Sequence[str] = (), config_name: str = "config") -> D
     """Compose one config from mobisweep's tree with Hydra ``overrides``."""
     with config_composer(config_name) as compose_config:
         return compose_config(overrides)
-
-
-def instantiate_node(node: DictConfig, prefix: str | None = None, *, field: str | None = None,
-                     **kwargs: Any) -> Any:
-    """``hydra.utils.instantiate``, re-raising a ``ConfigError`` from the target as itself (under
-    ``prefix`` when the target names its own arguments) instead of Hydra's multi-line wrapper. Any
-    other refusal by the target (a library's ``ValueError``, ``TypeError``, ... for an argument it
-    cannot take) becomes a ``ConfigError`` naming the config node (``field``, else ``prefix``) and
-    the target's own first line, which names the argument."""
-    try:
-        return instantiate(node, **kwargs)
-    except InstantiationException as error:
-        cause = error.__cause__
-        if isinstance(cause, ConfigError):
-            raise (cause.within(prefix) if prefix else cause) from None
-        if isinstance(cause, Exception):  # the target cannot be made from these arguments
-            lines = str(cause).strip().splitlines()
-            raise ConfigError(field or prefix or "_target_", node.get("_target_"),
-                              f"{type(cause).__name__}: {lines[0] if lines else ''}") from None
-        raise

@@ -17,7 +17,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from mobisweep.config.console import config_errors_exit
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 
 
 def _first_existing(path: Path) -> Path:

@@ -3,7 +3,7 @@ Lightning to import (``python -m mobisweep`` checks a config in about a second).
 
 from __future__ import annotations
 
-from mobisweep.config.errors import ConfigError, is_integer
+from mobisweep.core.errors import ConfigError, is_integer
 
 BACKENDS = ("eager", "channels_last", "onnxruntime")
 DEVICES = ("cpu", "cuda")

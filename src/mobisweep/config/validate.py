@@ -6,11 +6,11 @@ import math
 
 from omegaconf import DictConfig, OmegaConf
 
-from mobisweep.config.errors import ConfigError, is_integer, is_number
-from mobisweep.config.memory_fit import check_input_fits
 from mobisweep.config.settings import check_mode, check_settings
+from mobisweep.core.errors import ConfigError, is_integer, is_number
 from mobisweep.core.metrics import DEPLOY_PREFIX, OBJECTIVES, TOP1, is_latency
 from mobisweep.models.labels import MOBILENET, model_label
+from mobisweep.models.memory_fit import check_input_fits
 from mobisweep.models.table1 import MIN_RESOLUTION, check_arguments
 from mobisweep.models.timm_names import is_timm_model
 

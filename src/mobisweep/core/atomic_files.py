@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 
 # The OSErrors that say the file system will not take the file, not that mobisweep is wrong.
 CANNOT_WRITE = {errno.ENOSPC: "no space left on the device", errno.EDQUOT: "disk quota exceeded",

@@ -15,9 +15,10 @@ from rich.table import Table
 from torch import nn
 
 from mobisweep.config.console import config_errors_exit, output_console
-from mobisweep.config.errors import ConfigError
 from mobisweep.config.loading import CONFIG_DIR, config_composer
-from mobisweep.cost import LAYER_TYPES, Cost, layer_type
+from mobisweep.core.errors import ConfigError
+from mobisweep.cost.count import Cost
+from mobisweep.cost.layers import LAYER_TYPES, layer_type
 from mobisweep.models import model_label
 from mobisweep.paper.counts import compare_with_paper, table_2_shares
 from mobisweep.paper.published import TABLE_2

@@ -30,7 +30,7 @@ import torch
 from torch import Tensor, nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.core.metrics import MULT_ADDS, PARAMS, PARAMS_ALL
 from mobisweep.cost.layers import LAYER_TYPES, layer_hooks, layer_type
 
@@ -46,7 +46,7 @@ class Cost:
     mult_adds_by_type: dict[str, int] = field(default_factory=dict)
     params_by_type: dict[str, int] = field(default_factory=dict)
     # Elements of every leaf module's output for one image: what a training step keeps for its
-    # backward pass, per image (``mobisweep.config.memory_fit`` estimates a step's memory from it).
+    # backward pass, per image (``mobisweep.models.memory_fit`` estimates a step's memory from it).
     activations: int = 0
 
     @property

@@ -6,7 +6,7 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from mobisweep.config.errors import ConfigError, is_number
+from mobisweep.core.errors import ConfigError, is_number
 from mobisweep.data.in_memory import Batch, InMemoryDataModule
 
 

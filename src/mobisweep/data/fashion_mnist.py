@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.data.idx import find_idx, read_idx
 from mobisweep.data.in_memory import Batch, InMemoryDataModule
 

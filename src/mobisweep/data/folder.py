@@ -23,7 +23,7 @@ from PIL import UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision.datasets import ImageFolder
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.data.decoders import (
     DECODERS,
     DEFAULT_DECODER,

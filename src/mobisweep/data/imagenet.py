@@ -6,7 +6,7 @@ from pathlib import Path
 
 from torchvision.datasets.utils import download_and_extract_archive
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.data.folder import ImageFolderDataModule
 
 

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.utils.data import DataLoader
 
-from mobisweep.config.errors import ConfigError, is_integer, is_number
+from mobisweep.core.errors import ConfigError, is_integer, is_number
 from mobisweep.data.subsets import check_subset, subset_indices
 
 Batch = tuple[Tensor, Tensor]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from mobisweep.config.errors import ConfigError, is_integer
+from mobisweep.core.errors import ConfigError, is_integer
 
 # Each split draws from its own generator (seed + offset), so the validation subset does not
 # depend on whether the training split was subset.

@@ -23,8 +23,8 @@ import torch
 from PIL import Image, UnidentifiedImageError
 from rich.progress import track
 
-from mobisweep.config.errors import ConfigError, is_integer
 from mobisweep.core.atomic_files import free_bytes, megabytes, write_atomic
+from mobisweep.core.errors import ConfigError, is_integer
 from mobisweep.data.folder import IMAGENET_MEAN, IMAGENET_STD
 from mobisweep.data.in_memory import Batch, InMemoryDataModule
 

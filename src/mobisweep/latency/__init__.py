@@ -1,15 +1,3 @@
-"""Measured inference latency (see ``measure``) and where it goes per layer type (``breakdown``)."""
-
-from mobisweep.config.settings import BACKENDS, DEVICES, check_settings
-from mobisweep.latency.measure import (
-    Latency,
-    measure_configured,
-    measure_latencies,
-    measure_latency,
-    median_of_medians,
-    summarize,
-    torch_threads,
-)
-
-__all__ = ["BACKENDS", "DEVICES", "Latency", "check_settings", "measure_configured",
-           "measure_latencies", "measure_latency", "median_of_medians", "summarize", "torch_threads"]
+"""Measured inference latency (``measure``), timed side by side (``side_by_side``), and where it
+goes per layer type (``breakdown``). Importing this package imports nothing: torch loads with
+``measure``."""

@@ -14,9 +14,9 @@ from rich.table import Table
 
 from mobisweep.config.console import config_errors_exit, output_console
 from mobisweep.config.loading import CONFIG_DIR
-from mobisweep.cost import LAYER_TYPES
-from mobisweep.latency import Latency, measure_configured
+from mobisweep.cost.layers import LAYER_TYPES
 from mobisweep.latency.breakdown import latency_breakdown
+from mobisweep.latency.measure import Latency, measure_configured
 from mobisweep.models import model_label
 from mobisweep.train.assembly import build_and_count
 

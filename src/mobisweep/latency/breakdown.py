@@ -16,7 +16,7 @@ from torch import nn
 from torch.autograd.profiler import record_function
 from torch.profiler import ProfilerActivity, profile
 
-from mobisweep.cost import LAYER_TYPES, layer_hooks, layer_type
+from mobisweep.cost.layers import LAYER_TYPES, layer_hooks, layer_type
 
 _PREFIX = "mobisweep::"
 

@@ -27,8 +27,8 @@ import torch
 from filelock import FileLock
 from torch import nn
 
-from mobisweep.config.errors import ConfigError
 from mobisweep.config.settings import check_settings
+from mobisweep.core.errors import ConfigError
 from mobisweep.core.metrics import DEPLOY_PREFIX, LATENCY_PREFIX
 
 DEFAULT_LOCK = Path("/tmp/mobisweep-latency.lock")

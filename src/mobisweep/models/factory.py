@@ -5,8 +5,8 @@ from __future__ import annotations
 from omegaconf import DictConfig
 from torch import nn
 
-from mobisweep.config.errors import ConfigError
-from mobisweep.config.loading import instantiate_node
+from mobisweep.core.errors import ConfigError
+from mobisweep.core.instantiate import instantiate_node
 from mobisweep.models.labels import model_label
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the registry itself loads no torch: names are checked before it is imported
     from torch import nn
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 
 ModelBuilder = Callable[..., "nn.Module"]
 _MODELS: dict[str, ModelBuilder] = {}

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mobisweep.config.errors import ConfigError, is_integer, is_number
-from mobisweep.config.memory_fit import check_weights_fit
+from mobisweep.core.errors import ConfigError, is_integer, is_number
+from mobisweep.models.memory_fit import check_weights_fit
 
 Block = Literal["separable", "full"]
 BLOCKS: tuple[str, ...] = ("separable", "full")

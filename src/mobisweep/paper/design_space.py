@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mobisweep.core import metrics
 from mobisweep.core.pareto import pareto_front
-from mobisweep.paper.experiments import Point, points
+from mobisweep.results.points import Point, points
 
 ALPHAS = (1.0, 0.75, 0.5, 0.25)
 RHOS = (1.0, 0.857, 0.714, 0.571)

@@ -13,7 +13,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from mobisweep.paper.experiments import Point, alpha_depth, paired_difference, points
+from mobisweep.paper.experiments import alpha_depth, paired_difference
+from mobisweep.results.points import Point, points
 
 BUDGET_PARAM = "trainer.max_epochs"
 

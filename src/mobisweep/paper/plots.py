@@ -16,13 +16,15 @@ from pathlib import Path
 from mobisweep.core import metrics
 from mobisweep.core.pareto import pareto_front
 from mobisweep.paper.design_space import draw_design_space
-from mobisweep.paper.experiments import Point, alpha_depth, points, read_experiment
+from mobisweep.paper.experiments import alpha_depth
 from mobisweep.paper.ladder import COMPARISONS
 from mobisweep.paper.ladder_plots import draw_gap_vs_budget
 from mobisweep.paper.published import PaperRow
 from mobisweep.paper.tables import ALPHAS, BASELINE_NAMES, SECTIONS, _px, paper_row
 from mobisweep.results.label_placement import place_labels
+from mobisweep.results.points import Point, points, read_experiment, read_trials
 from mobisweep.results.summary import mean_sd
+from mobisweep.results.trials_csv import TRIALS_FILE
 
 
 @dataclass(frozen=True)
@@ -230,3 +232,27 @@ def draw_all(folder: Path) -> list[Path]:
         if drawn:
             written.append(drawn)
     return written
+
+
+@dataclass(frozen=True)
+class BesidePaper:
+    """A study of one of the paper's experiments, for its report: the experiment's title, and its
+    points beside the paper's where its reference network was trained."""
+
+    title: str
+    panel: VsPaper | None
+    name: str
+    rows: list[dict[str, str]]
+
+    def draw(self, out_dir: Path) -> Path | None:
+        return draw_vs_paper(self.name, self.rows, out_dir)
+
+
+def beside_paper(study_name: str, out_dir: Path) -> BesidePaper | None:
+    """What a report shows beside a study (``results.report_page.write_report``'s ``beside``):
+    for a study of the paper's experiments, the paper's points, from ``out_dir/trials.csv``."""
+    name, csv_path = experiment_of(study_name), out_dir / TRIALS_FILE
+    if name is None:
+        return None
+    rows = read_trials(csv_path) if csv_path.is_file() else []
+    return BesidePaper(EXPERIMENTS[name].title, vs_paper(name, rows) if rows else None, name, rows)

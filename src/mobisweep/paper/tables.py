@@ -16,17 +16,15 @@ from pathlib import Path
 from mobisweep.core import metrics
 from mobisweep.paper.design_space import design_space
 from mobisweep.paper.experiments import (
-    Point,
     Steps,
     alpha_depth,
     levelled_off,
     paired_difference,
-    points,
-    read_experiment,
     spearman,
 )
 from mobisweep.paper.ladder import COMPARISONS, ladder_table
 from mobisweep.paper.published import PAPER_ROWS, PaperRow
+from mobisweep.results.points import Point, points, read_experiment
 
 ALPHAS = (1.0, 0.75, 0.5, 0.25)
 RHOS = (1.0, 0.857, 0.714, 0.571)

@@ -18,8 +18,8 @@ from typing import Any
 
 import optuna
 
-from mobisweep.config.errors import ConfigError
 from mobisweep.core import metrics
+from mobisweep.core.errors import ConfigError
 from mobisweep.replay.table import RecordedTable, RecordedTrial
 from mobisweep.sweep.recorder import Pruned
 from mobisweep.sweep.stopping import Stopper, make_stopper

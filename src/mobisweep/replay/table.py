@@ -12,9 +12,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from mobisweep.config.errors import ConfigError
 from mobisweep.core import metrics
-from mobisweep.paper.experiments import NOT_PARAMS, points, read_curves
+from mobisweep.core.errors import ConfigError
+from mobisweep.results.points import NOT_PARAMS, points, read_curves
 from mobisweep.results.summary import REPEAT_KEYS
 from mobisweep.results.trials_csv import CURVES_FILE, TRIALS_FILE, read_csv
 

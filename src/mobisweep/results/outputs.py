@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import optuna
 from omegaconf import DictConfig
 
 from mobisweep.config.console import output_console
+from mobisweep.config.wandb_mode import wandb_mode
 from mobisweep.results.report_page import write_report
 from mobisweep.results.summary import summarize_study
 from mobisweep.results.table import print_sweep_summary
 from mobisweep.results.trials_csv import TRIALS_FILE, write_trials_csv
 from mobisweep.results.wandb_summary import log_to_wandb
-from mobisweep.train.tracking import wandb_mode
 
 
 def finish_sweep(study: optuna.Study, objectives: Sequence[str], sweep_dir: Path,
-                 logger_cfg: DictConfig | None) -> None:
+                 logger_cfg: DictConfig | None, beside: Any = None) -> None:
+    """``beside``: what the report shows beside the sweep (``report_page.write_report``)."""
     summary = summarize_study(study, objectives)
     console = output_console()
     print_sweep_summary(summary, console)
     csv_path = write_trials_csv(summary, sweep_dir / TRIALS_FILE)
-    report = write_report(summary, sweep_dir)[0]
+    report = write_report(summary, sweep_dir, beside=beside)[0]
     console.print(f"trials: {csv_path}\nreport: {report} (and PNGs beside it)")
     if logger_cfg is None or "mode" not in logger_cfg:  # W&B only
         return

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from mobisweep.core import metrics
 from mobisweep.core.metrics import Figure
 from mobisweep.core.pareto import pareto_front
-from mobisweep.paper.published import PAPER_ROWS
 from mobisweep.results.summary import SweepSummary, TrialRow, mean_sd
 
 
@@ -97,17 +96,3 @@ def nice_ticks(low: float, high: float) -> list[float]:
             if low <= value <= high:
                 ticks.append(value)
     return ticks or [low, high]
-
-
-def paper_points() -> list[tuple[str, float, float, float]]:
-    """Each of the paper's models once (Tables 4-8 repeat MobileNet 1.0-224 under other names):
-    ``(name, mult-adds M, params M, top-1 %)``."""
-    seen, points = set(), []
-    for row in PAPER_ROWS:
-        if (row.mult_adds_M, row.top1) not in seen:
-            seen.add((row.mult_adds_M, row.top1))
-            points.append((row.name, row.mult_adds_M, row.params_M, row.top1))
-    return points
-
-
-PAPER_TITLE = "the paper's ImageNet figures (reference)"

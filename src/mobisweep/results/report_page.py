@@ -11,30 +11,32 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 from mobisweep.core import metrics
 from mobisweep.core.atomic_files import write_text
-from mobisweep.paper.experiments import read_trials
-from mobisweep.paper.plots import (
-    EXPERIMENTS,
-    VsPaper,
-    draw_vs_paper,
-    experiment_of,
-    vs_paper,
-)
 from mobisweep.results.label_placement import place_labels
 from mobisweep.results.panels import PANELS, Y_TITLE, PanelData, nice_ticks, panel_data
 from mobisweep.results.summary import SweepSummary, repeats
-from mobisweep.results.trials_csv import TRIALS_FILE
 
 # One colour per series in every panel, so that the legend's colours are the points' colours.
 TRIALS, FRONT, PAPER = "#1f77b4", "#d62728", "#ff7f0e"
 
 
-def title_of(summary: SweepSummary) -> str:
-    name = experiment_of(summary.study_name)
-    what = EXPERIMENTS[name].title if name else f"{summary.count('COMPLETE')} trials"
+class Beside(Protocol):
+    """What the report shows beside a sweep's own panels (``mobisweep.paper.plots.beside_paper``:
+    the paper's points, for a study of one of its experiments)."""
+
+    title: str  # what the study is
+    panel: Any  # the comparison's data (``VsPaper``), None where it cannot be drawn
+
+    def draw(self, out_dir: Path) -> Path | None: ...
+
+
+def title_of(summary: SweepSummary, beside: Beside | None = None) -> str:
+    what = beside.title if beside else f"{summary.count('COMPLETE')} trials"
     return f"mobisweep study {summary.study_name}: {what}"
 
 
@@ -47,10 +49,11 @@ def _axis(figure, data_x: list[float], log: bool, title: str, row: int, col: int
         figure.update_xaxes(title_text=title, row=row, col=col)
 
 
-def plotly_report(summary: SweepSummary, panels: list[PanelData], paper: VsPaper | None,
+def plotly_report(summary: SweepSummary, panels: list[PanelData], beside: Beside | None,
                   path: Path, reload_s: float | None = None) -> Path:
     """The interactive report; plotly.js is inlined so the page works offline. ``reload_s``: the
     page reloads itself that often (a report rewritten as a running sweep's trials finish)."""
+    paper = beside.panel if beside else None
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -120,7 +123,7 @@ def plotly_report(summary: SweepSummary, panels: list[PanelData], paper: VsPaper
     page = figure.to_html(include_plotlyjs="inline", full_html=True, default_width="100%",
                           config={"responsive": True})
     heading = (f'<h1 style="font-family:sans-serif;font-size:20px">'
-               f"{html.escape(title_of(summary))}</h1>")
+               f"{html.escape(title_of(summary, beside))}</h1>")
     if missing:
         heading += ('<p class="not-drawn" style="font-family:sans-serif">Not drawn, nothing '
                     "measured in this study: " + "; ".join(
@@ -192,7 +195,8 @@ def plain_log_axis(ax, values: list[float]) -> None:
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
 
 
-def png_reports(summary: SweepSummary, panels: list[PanelData], out_dir: Path) -> list[Path]:
+def png_reports(summary: SweepSummary, panels: list[PanelData], out_dir: Path,
+                beside: Beside | None = None) -> list[Path]:
     """One PNG per panel (matplotlib), labels placed so that none overlaps another."""
     import matplotlib
 
@@ -219,7 +223,7 @@ def png_reports(summary: SweepSummary, panels: list[PanelData], out_dir: Path) -
         if data.panel.log_x:
             plain_log_axis(ax, [m.x for m in data.markers])
         ax.set(xlabel=data.panel.x_title, ylabel=Y_TITLE,
-               title=f"{title_of(summary)}\n{data.panel.title}")
+               title=f"{title_of(summary, beside)}\n{data.panel.title}")
         ax.title.set_fontsize(9)
         ax.grid(alpha=0.3)
         ax.margins(x=0.12, y=0.12)
@@ -235,15 +239,14 @@ def png_reports(summary: SweepSummary, panels: list[PanelData], out_dir: Path) -
 
 
 def write_report(summary: SweepSummary, out_dir: Path, include_noisy: bool = False,
-                 reload_s: float | None = None) -> list[Path]:
-    """report.html and the PNGs; ``vs_paper.png`` too for the paper's experiments (from the
-    sweep's trials.csv, where its reference network was trained)."""
+                 reload_s: float | None = None,
+                 beside: Callable[[str, Path], Beside | None] | None = None) -> list[Path]:
+    """report.html and the PNGs; with ``beside`` (the study's name and this folder, where
+    trials.csv is, to what it shows beside the sweep), that panel too."""
     out_dir.mkdir(parents=True, exist_ok=True)
     panels = [panel_data(summary, panel, include_noisy) for panel in PANELS]
-    name, csv_path = experiment_of(summary.study_name), out_dir / TRIALS_FILE
-    rows = read_trials(csv_path) if name and csv_path.is_file() else []
-    paper = vs_paper(name, rows) if rows else None
-    written = [plotly_report(summary, panels, paper, out_dir / "report.html", reload_s),
-               *png_reports(summary, panels, out_dir)]
-    drawn = draw_vs_paper(name, rows, out_dir) if paper else None
+    extra = beside(summary.study_name, out_dir) if beside else None
+    written = [plotly_report(summary, panels, extra, out_dir / "report.html", reload_s),
+               *png_reports(summary, panels, out_dir, extra)]
+    drawn = extra.draw(out_dir) if extra and extra.panel else None
     return written + ([drawn] if drawn else [])

@@ -10,15 +10,15 @@ from typing import Any
 
 import optuna
 
-from mobisweep.config.errors import ConfigError
 from mobisweep.core import metrics
 from mobisweep.core.atomic_files import read_json
+from mobisweep.core.errors import ConfigError
+from mobisweep.core.trial_folder import RESULT_KEYS
 from mobisweep.models import network_config, point_label
-from mobisweep.paper.experiments import read_curves
+from mobisweep.results.points import read_curves
 from mobisweep.results.summary import SweepSummary, TrialRow, summarize_rows, summarize_study
 from mobisweep.results.trials_csv import CONFIG_COLUMNS, CURVES_FILE, TRIALS_FILE, read_csv
 from mobisweep.sweep.storage import masked, open_storage
-from mobisweep.train.trial_folder import RESULT_KEYS
 
 STUDY_DB = "study.db"
 # trials.csv columns that are neither parameters nor figures.

@@ -7,7 +7,7 @@ the sweeper recorded on it (``mobisweep.sweep.recorder``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,17 @@ from optuna.trial import FrozenTrial
 from mobisweep.core import metrics
 from mobisweep.core.atomic_files import read_json
 from mobisweep.core.pareto import hypervolume, non_dominated_sort
+from mobisweep.core.trial_folder import RESULT_KEYS
 from mobisweep.models import point_label
 from mobisweep.sweep.trial_attrs import CURVE, ERROR, RESULT_PATH, SECONDS, SKIPPED
-from mobisweep.train.trial_folder import RESULT_KEYS
 
 # Repeats of one point (the same parameters but the seed) are summarized as mean, sd and n.
 REPEAT_KEYS = ("seed",)
+
+
+def point_of(params: Mapping[str, Any]) -> tuple:
+    """The point a trial measures: its parameters less the seed (``REPEAT_KEYS``)."""
+    return tuple(sorted((k, v) for k, v in params.items() if k not in REPEAT_KEYS))
 
 
 @dataclass
@@ -44,7 +49,7 @@ class TrialRow:
     @property
     def point(self) -> tuple:
         """The point this trial measures: its parameters less the seed."""
-        return tuple(sorted((k, v) for k, v in self.params.items() if k not in REPEAT_KEYS))
+        return point_of(self.params)
 
 
 @dataclass

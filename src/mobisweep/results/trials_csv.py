@@ -8,9 +8,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from mobisweep.config.errors import ConfigError
 from mobisweep.core import metrics
 from mobisweep.core.atomic_files import write_text
+from mobisweep.core.errors import ConfigError
 from mobisweep.results.summary import SweepSummary, repeats
 
 # The budget a trial ran on, from its result.json (trials.csv's ``config/`` columns): enough to say

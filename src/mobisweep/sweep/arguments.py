@@ -11,7 +11,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.sweep.cost_aware import KnownCostRule
 from mobisweep.sweep.hook import SweepHook
 from mobisweep.sweep.space import SearchSpace

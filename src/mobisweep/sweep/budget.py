@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mobisweep.config.errors import ConfigError, is_number
+from mobisweep.core.errors import ConfigError, is_number
 from mobisweep.core.metrics import BUDGETS, is_latency
 
 

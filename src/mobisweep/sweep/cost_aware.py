@@ -34,7 +34,7 @@ class Peer:
 
 def check_rungs(rungs: Sequence[int]) -> None:
     if not rungs or any(not isinstance(r, int) or r < 0 for r in rungs):
-        from mobisweep.config.errors import ConfigError
+        from mobisweep.core.errors import ConfigError
 
         raise ConfigError("hydra.sweeper.pruner.rungs", list(rungs),
                           "must be epochs (integers >= 0)")

@@ -3,7 +3,7 @@
 The sweeper itself knows nothing of what a trial runs: with this base hook it sweeps any Hydra app
 (a sphere function, a user's own model), with its slots, grid, retries, resume, stopping rules and
 SLURM. An app that knows more names its own hook in its sweep config
-(``hydra.sweeper.hook._target_``); mobisweep's (``mobisweep.train.sweep_hook``) refuses a
+(``hydra.sweeper.hook._target_``); mobisweep's (``mobisweep.sweep_hook``) refuses a
 MobileNet point before any compute, counts each point's cost and times its latency before
 training, and resumes a trial from its checkpoint.
 """

@@ -60,7 +60,7 @@ class ParetoHalving(KnownCostRule):
     rungs: Sequence[int] = field(init=False)
 
     def __post_init__(self) -> None:
-        from mobisweep.config.errors import ConfigError
+        from mobisweep.core.errors import ConfigError
 
         for name in ("max_epochs", "min_epochs"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:

@@ -14,7 +14,7 @@ from typing import Any
 import optuna
 from optuna.trial import TrialState
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.sweep.hook import SweepHook
 from mobisweep.sweep.trial_attrs import (
     ERROR,

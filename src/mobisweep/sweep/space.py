@@ -24,7 +24,7 @@ from optuna.distributions import (
 )
 from optuna.trial import Trial
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 
 
 @dataclass

@@ -23,7 +23,7 @@ import optuna
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection

@@ -13,7 +13,7 @@ import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import TrialState
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 from mobisweep.sweep.optuna_adapter import enqueued_params
 from mobisweep.sweep.space import SearchSpace
 from mobisweep.sweep.storage import masked, open_storage, scrub

@@ -15,14 +15,14 @@ from omegaconf import DictConfig, OmegaConf
 from rich.table import Table
 from torch import nn
 
-from mobisweep.config.errors import ConfigError
-from mobisweep.config.memory_fit import check_training_fits, check_weights_fit
 from mobisweep.config.validate import validate_config, validate_model, validate_resolution
 from mobisweep.core import metrics
 from mobisweep.core.atomic_files import read_json, write_json
-from mobisweep.cost import Cost, count_cost
+from mobisweep.core.errors import ConfigError
+from mobisweep.core.trial_folder import last_checkpoint, result_file
+from mobisweep.cost.count import Cost, count_cost
 from mobisweep.models import build_model, model_label
-from mobisweep.train.trial_folder import last_checkpoint, result_file
+from mobisweep.models.memory_fit import check_training_fits, check_weights_fit
 
 CONFIG_FILE = "trial_config.json"
 # What does not change what a trial trains: where it writes, how it logs and times, its bookkeeping.

@@ -15,10 +15,10 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from mobisweep.config.errors import ConfigError
-from mobisweep.config.loading import instantiate_node
+from mobisweep.core.errors import ConfigError
+from mobisweep.core.instantiate import instantiate_node
 from mobisweep.core.metrics import DEPLOY_PREFIX, LATENCY_PREFIX
-from mobisweep.cost import Cost
+from mobisweep.cost.count import Cost
 from mobisweep.latency.measure import Latency, resolutions
 from mobisweep.latency.side_by_side import (
     configured_settings,

@@ -17,10 +17,17 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from omegaconf import DictConfig
 
 from mobisweep.config.console import output_console
-from mobisweep.config.loading import instantiate_node
 from mobisweep.core import metrics
-from mobisweep.cost import Cost
-from mobisweep.latency import measure_latencies
+from mobisweep.core.instantiate import instantiate_node
+from mobisweep.core.trial_folder import (
+    drop_checkpoint,
+    last_checkpoint,
+    read_result,
+    result_file,
+    write_result,
+)
+from mobisweep.cost.count import Cost
+from mobisweep.latency.measure import measure_latencies
 from mobisweep.sweep.recorder import Pruned
 from mobisweep.train import tracking
 from mobisweep.train.assembly import (
@@ -37,13 +44,6 @@ from mobisweep.train.callbacks import ProgressBar, TrainingThroughput, Validatio
 from mobisweep.train.core_share import CoreShare, ShareCores
 from mobisweep.train.lightning_module import ClassificationModule
 from mobisweep.train.study_reporting import study_reporter
-from mobisweep.train.trial_folder import (
-    drop_checkpoint,
-    last_checkpoint,
-    read_result,
-    result_file,
-    write_result,
-)
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-from mobisweep.config.errors import ConfigError
+from mobisweep.core.errors import ConfigError
 
 # Weights, their gradients and two optimizer states (Adam's or RMSprop's), in float32.
 WEIGHT_COPIES = 4

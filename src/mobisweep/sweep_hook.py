@@ -27,10 +27,10 @@ from omegaconf import DictConfig
 
 from mobisweep.config.validate import validate_config, validate_model, validate_resolution
 from mobisweep.core import metrics
+from mobisweep.core.trial_folder import last_checkpoint, read_result, result_file
 from mobisweep.sweep.hook import PointFigures, SweepHook
 from mobisweep.sweep.storage import absolute_url
 from mobisweep.sweep.trial_attrs import RESULT_PATH
-from mobisweep.train.trial_folder import last_checkpoint, read_result, result_file
 
 
 def quoted(value: str) -> str:
@@ -86,6 +86,8 @@ class MobisweepHook(SweepHook):
 
     def finish(self, study: optuna.Study, objectives: Sequence[str] | None, sweep_dir: Path,
                config: DictConfig) -> None:
+        from mobisweep.paper.plots import beside_paper
         from mobisweep.results.outputs import finish_sweep
 
-        finish_sweep(study, list(objectives or config.objectives), sweep_dir, config.get("logger"))
+        finish_sweep(study, list(objectives or config.objectives), sweep_dir, config.get("logger"),
+                     beside=beside_paper)
