@@ -62,7 +62,7 @@ def main() -> None:
     stop = None
     postgres = args.postgres
     if postgres is None:
-        from tests.services import start_postgres
+        from tests.support.services import start_postgres
 
         server, stop = start_postgres()
         os.environ["PGPASSWORD"] = server.password

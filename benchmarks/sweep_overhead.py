@@ -27,10 +27,11 @@ SWEEP = ["+sweep=alpha_rho", "model.alpha=0.5,0.25", "data.rho=1.0,0.571", "data
          "latency.min_runs=20", "latency.max_runs=50", "latency.max_seconds=3"]
 
 
-def one_sweep() -> dict[str, float]:
+def one_sweep(overrides: list[str]) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "mobisweep", *SWEEP, "study_name=overhead",
+        done = subprocess.run([sys.executable, "-m", "mobisweep", *SWEEP, *overrides,
+                               "study_name=overhead",
                                f"hydra.sweeper.storage=sqlite:///{tmp}/study.db",
                                f"hydra.sweep.dir={tmp}/sweep", "-m"], cwd=REPO,
                               capture_output=True, text=True,
@@ -50,12 +51,14 @@ def one_sweep() -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("overrides", nargs="*",
+                        help="more Hydra overrides (a miniature: data=digits data.train_subset=200)")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs; a 4-trial sweep, "
           f"{args.repeats} repeats")
     runs = []
     for _ in range(args.repeats):
-        runs.append(one_sweep())
+        runs.append(one_sweep(args.overrides))
         print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in runs[-1].items()), flush=True)
     median = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     print(f"sweep wall time        {median['wall']:7.1f} s (median)")

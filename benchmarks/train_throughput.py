@@ -27,7 +27,8 @@ import torch.nn.functional as F
 from hydra.core.global_hydra import GlobalHydra
 from hydra.utils import instantiate
 
-from mobisweep.config.loading import config_composer, instantiate_node
+from mobisweep.config.loading import config_composer
+from mobisweep.core.instantiate import instantiate_node
 from mobisweep.models import MobileNetV1
 from mobisweep.models.factory import build_model
 from mobisweep.train.callbacks import ProgressBar, TrainingThroughput

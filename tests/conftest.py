@@ -16,8 +16,8 @@ from omegaconf import DictConfig
 from mobisweep.config.loading import config_composer
 
 if TYPE_CHECKING:
-    from .services import Postgres
-    from .slurm import Slurm
+    from tests.support.services import Postgres
+    from tests.support.slurm import Slurm
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,7 @@ def run_module(module: str, *args: str, cwd: Path | None = None, timeout: float 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator["Postgres"]:
     """A PostgreSQL server on 127.0.0.1 for this session (skipped, saying why, where none starts)."""
-    from .services import start_postgres
+    from tests.support.services import start_postgres
 
     try:
         server, stop = start_postgres()
@@ -80,7 +80,7 @@ def postgres() -> Iterator["Postgres"]:
 def slurm() -> Iterator["Slurm"]:
     """A one-node SLURM cluster on 127.0.0.1 for this session (skipped, saying why, where none
     starts; CI installs it, so there a cluster that does not start is a failure)."""
-    from .slurm import start_slurm
+    from tests.support.slurm import start_slurm
 
     try:
         cluster, stop = start_slurm()

@@ -10,7 +10,6 @@ from mobisweep.sweep.trial_attrs import FAILURES, INTERRUPTED, REFUSED, RETRY_OF
 
 from .helpers import GRID, memory_study
 
-
 ONE_POINT = parse_search_space({"x": "choice(1)", "y": "choice(a)"})
 
 
