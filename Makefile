@@ -81,37 +81,8 @@ paper: install ## the paper's Tables 2 and 4-9 beside mobisweep's counts
 TINY_IMAGENET ?= ../shared/data/tiny-imagenet-200.tar.gz
 REFERENCE_SWEEPS := alpha_rho thin_vs_shallow dw_vs_full baselines thin_vs_shallow_ladder \
 	dw_vs_full_ladder design_space
-# 50 classes (every 4th wnid, 25,000 training and 2,500 validation images) for the MobileNet
-# family; 20 (10,000 / 1,000) or 10 classes (5,000 / 500) where one network costs 8.6x MobileNet
-# or more.
-TINY_50 := data.classes=50
-TINY_10 := data.classes=10
-REFERENCE_DATA := data=tiny_imagenet data.root=$(TINY_IMAGENET) data.train_subset=null \
-	data.val_subset=null latency=none
-# MobileNet's recipe: SGD with momentum, cosine decay after half an epoch of warm-up (at lr 0.1
-# without warm-up a 5-epoch Fashion-MNIST run of alpha 1.0 diverged in its third epoch).
-REFERENCE_RECIPE := optimizer.lr=0.05 scheduler.warmup_epochs=0.5
-REFERENCE_ARGS_alpha_rho := $(TINY_50) $(REFERENCE_RECIPE) trainer.max_epochs=5
-REFERENCE_ARGS_thin_vs_shallow := $(TINY_50) $(REFERENCE_RECIPE) trainer.max_epochs=4
-# 20 classes at 32 px (rho 0.5 of 64): the full-convolution network trains at ~160 images/s here.
-# At lr 0.05 with half an epoch of warm-up one of its seeds stalled at 15 %: lr 0.02, 1 epoch.
-TINY_20 := data.classes=20
-REFERENCE_ARGS_dw_vs_full := $(TINY_20) data.rho=0.5 trainer.max_epochs=12 optimizer.lr=0.02 \
-	scheduler.warmup_epochs=1
-# AlexNet needs 63 px: 64 px for all. Each network trains under its own recipe (conf/baseline/:
-# VGG16 and AlexNet have no BatchNorm, SqueezeNet learns only under RMSprop); 12 epochs are shared.
-REFERENCE_ARGS_baselines := $(TINY_10) trainer.max_epochs=12
-# The budget ladders: each comparison at several budgets, each a complete schedule, three seeds.
-# 32 px (rho 0.5 of 64) so that 8-64 epochs of both networks on 20 classes take about two hours here
-# (0.75 MobileNet ~9 s an epoch, shallow ~10 s); the full-convolution network (~150 images/s at
-# 32 px) gets 10 classes.
-REFERENCE_ARGS_thin_vs_shallow_ladder := $(TINY_20) data.rho=0.5 $(REFERENCE_RECIPE) \
-	'trainer.max_epochs=choice(8,16,32,64)'
-REFERENCE_ARGS_dw_vs_full_ladder := $(TINY_10) data.rho=0.5 optimizer.lr=0.02 \
-	scheduler.warmup_epochs=1 'trainer.max_epochs=choice(4,8,16)'
-# The design space: 4 alpha x 4 rho x 3 depths, 2 seeds, 12 epochs each on 20 classes at
-# 64/55/46/37 px; about 4-5 hours on this 2-core CPU.
-REFERENCE_ARGS_design_space := $(TINY_20) $(REFERENCE_RECIPE) trainer.max_epochs=12
+# Each reference sweep's recipe (data, classes, epochs, learning rate) is a config file:
+# conf/experiment/reference_<sweep>.yaml.
 
 reference: $(addprefix reference-,$(REFERENCE_SWEEPS)) ## rerun every reference sweep on this CPU into sweeps/reference/
 
@@ -119,10 +90,12 @@ reference-%: reference-run-% ## one reference sweep, e.g. make reference-thin_vs
 	$(BIN)/python -m mobisweep.reference --plots sweeps/reference
 
 reference-run-%: install
-	$(BIN)/python -m mobisweep +sweep=$* study_name=reference_$* $(REFERENCE_DATA) \
-		$(REFERENCE_ARGS_$*) -m
+	$(BIN)/python -m mobisweep +experiment=reference_$* data.root=$(TINY_IMAGENET) -m
 	mkdir -p sweeps/reference/$*
 	cp sweeps/reference_$*/trials.csv sweeps/reference_$*/curves.csv sweeps/reference/$*/
+
+reference-tables: install ## rewrite the tables of sweeps/reference/README.md from the committed CSVs
+	$(BIN)/python -m mobisweep.reference sweeps/reference --readme sweeps/reference/README.md
 
 clean: ## remove run outputs (never the venv or the committed reference sweeps)
 	rm -rf outputs multirun lightning_logs wandb .pytest_cache

@@ -7,7 +7,8 @@ median over rounds of each round's median, its CV the median of the rounds' CVs.
 NCHW, untrained weights (latency does not depend on them), the threads torch chooses. Stop any
 other run on the machine meanwhile.
 
-    .venv/bin/python benchmarks/design_space_latency.py --rounds 3 --out sweeps/reference/design_space
+    .venv/bin/python benchmarks/design_space_latency.py --rounds 3 --out
+    sweeps/reference/design_space
 """
 
 from __future__ import annotations
@@ -52,12 +53,18 @@ def main(argv: list[str] | None = None) -> None:
                                              lock_file=None))
     # Columns named as the sweep's parameters and mobisweep's figures: a replay of the table joins
     # them to its points (objectives=[val/acc1,latency_deploy/median_ms]).
-    rows = [{"model.alpha": k[0], "data.rho": k[1], "model.depth": k[2],
-             "config/deploy_resolution": px[k],
-             "cost_deploy/mult_adds_M": round(count_cost(models[k], px[k]).mult_adds_M, 3),
-             "latency_deploy/median_ms": round(statistics.median(m.median_ms for m in rounds[k]), 3),
-             "latency_deploy/cv": round(statistics.median(m.cv for m in rounds[k]), 3)}
-            for k in keys]
+    rows = [
+        {
+            "model.alpha": k[0],
+            "data.rho": k[1],
+            "model.depth": k[2],
+            "config/deploy_resolution": px[k],
+            "cost_deploy/mult_adds_M": round(count_cost(models[k], px[k]).mult_adds_M, 3),
+            "latency_deploy/median_ms": round(statistics.median(m.median_ms for m in rounds[k]), 3),
+            "latency_deploy/cv": round(statistics.median(m.cv for m in rounds[k]), 3),
+        }
+        for k in keys
+    ]
     args.out.mkdir(parents=True, exist_ok=True)
     with (args.out / "latency.csv").open("w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(rows[0]))

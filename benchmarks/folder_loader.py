@@ -1,4 +1,5 @@
-"""Images per second that one core of the image-folder loader (ImageNet's path) delivers, per decoder
+"""Images per second that one core of the image-folder loader (ImageNet's path) delivers, per
+decoder
 and resolution.
 
 An ImageNet trial on a GPU waits for its data-loader workers: each worker decodes a full-size JPEG,

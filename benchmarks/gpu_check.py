@@ -3,7 +3,8 @@
 GPU time comes in short windows, so this is ready before the GPU is. One command measures, in
 this order, each part in a share of the time (the last takes what is left):
 
-1. **train step**: img/s of one SGD step (forward, backward, update) of mobisweep's MobileNet 1.0 and
+1. **train step**: img/s of one SGD step (forward, backward, update) of mobisweep's MobileNet 1.0
+and
    0.75 and timm's ``mobilenetv1_100`` at 224 px: fp32, then bf16 autocast + channels_last, then
    the same under ``torch.compile``; rounds interleaved, medians, and the ratios between them;
 2. **latency** of the 16 alpha x rho points at 224 * rho, batch 1 and 64: CUDA events after warm-up,
@@ -12,7 +13,8 @@ this order, each part in a share of the time (the last takes what is left):
    ImageNet archive): a core decoding on the CPU (``data.decoder=jpeg-scaled``) against a core
    that only reads bytes plus the GPU's batched nvJPEG decode (``data.decoder=device``);
 4. **thin vs shallow** (the paper's Table 5) on the full Tiny ImageNet (200 classes, 100,000 images)
-   held in GPU memory at 128 px: ``python -m mobisweep`` trains MobileNet 0.75 and Shallow MobileNet,
+   held in GPU memory at 128 px: ``python -m mobisweep`` trains MobileNet 0.75 and Shallow
+   MobileNet,
    one seed each, for as many epochs as the remaining minutes allow; their gap and learning curves.
 
 It writes ``gpu_check.csv`` (one row per figure) and ``report.md`` under ``--out``, and prints the
@@ -172,7 +174,9 @@ def train_step(check: Check, sizes: Sizes, compile_backend: str) -> None:
     for model in _models():
         check.say(f"| {model} | " + " | ".join(f"{medians[model, v]:.0f}" for v in variants) + " |")
         for variant in variants:
-            check.record("train_step", f"{model} {variant}", "images_per_s", medians[model, variant])
+            check.record(
+                "train_step", f"{model} {variant}", "images_per_s", medians[model, variant]
+            )
     check.say("")
     for variant in variants:
         ratio = medians["mobisweep 1.0", variant] / medians["timm mobilenetv1_100", variant]
@@ -282,7 +286,9 @@ def loader(check: Check, sizes: Sizes, archive: Path, cores: int) -> None:
     torch.set_num_threads(threads)
     medians = {name: statistics.median(values) for name, values in rates.items()}
     cpu_path = cores * medians["cpu decode, per core"]
-    device_path = min(cores * medians["bytes read, per core"], medians[f"{check.device} batch decode"])
+    device_path = min(
+        cores * medians["bytes read, per core"], medians[f"{check.device} batch decode"]
+    )
     check.say(f"\n## 3. Image-folder loader, {len(paths)} JPEGs of 500x375, RandomResizedCrop 224 "
               f"(img/s, median of {sizes.rounds} rounds)\n")
     for name, value in medians.items():
@@ -307,7 +313,9 @@ def thin_vs_shallow(check: Check, sizes: Sizes, archive: Path, trainer: str) -> 
     epoch_images = (sizes.tiny_subset or 500 * (sizes.tiny_classes or 200))
     # Epoch time from part 1's fast rate at 224 px, scaled to 128 px, with half of it again for
     # validation and the loop: a guess that max_time below keeps honest.
-    step = [r["value"] for r in check.rows if r["name"] == f"mobisweep 1.0 {fast_variant(check.device)}"]
+    step = [
+        r["value"] for r in check.rows if r["name"] == f"mobisweep 1.0 {fast_variant(check.device)}"
+    ]
     rate = step[0] * (sizes.step_resolution / sizes.tiny_resolution) ** 2 if step else 1.0
     epoch_s = 1.5 * epoch_images / rate
     per_model_s = max(0.0, check.left_s() - 60) / len(models)
@@ -321,12 +329,22 @@ def thin_vs_shallow(check: Check, sizes: Sizes, archive: Path, trainer: str) -> 
         with tempfile.TemporaryDirectory() as run_dir:
             limit = max(60, int(per_model_s))
             overrides = [
-                f"hydra.run.dir={run_dir}", f"model={model}", "data=tiny_imagenet",
-                f"data.root={archive}", "data.train_subset=null", "data.val_subset=null",
-                f"data.base_resolution={sizes.tiny_resolution}", f"trainer={trainer}",
+                f"hydra.run.dir={run_dir}",
+                f"model={model}",
+                "data=tiny_imagenet",
+                f"data.root={archive}",
+                "data.train_subset=null",
+                "data.val_subset=null",
+                f"data.base_resolution={sizes.tiny_resolution}",
+                f"trainer={trainer}",
                 f"trainer.max_epochs={epochs}",
-                f"+trainer.max_time=00:00:{limit // 60:02d}:{limit % 60:02d}", "optimizer.lr=0.05", "scheduler.warmup_epochs=0.5",
-                "latency=none", "logger=csv", "seed=0"]
+                f"+trainer.max_time=00:00:{limit // 60:02d}:{limit % 60:02d}",
+                "optimizer.lr=0.05",
+                "scheduler.warmup_epochs=0.5",
+                "latency=none",
+                "logger=csv",
+                "seed=0",
+            ]
             if sizes.tiny_classes:
                 overrides += [f"data.classes={sizes.tiny_classes}",
                               f"data.train_subset={sizes.tiny_subset}",

@@ -100,8 +100,11 @@ def main(argv: list[str] | None = None) -> None:
     print("\n| α | ρ | per-trial 1 | per-trial 2 | side-by-side 1 | side-by-side 2 |")
     print("|---|---|---|---|---|---|")
     for i, (a, r) in enumerate(points):
-        cells = [f"{passes[w, p][i]['median_ms']:.2f}{' (noisy)' if passes[w, p][i]['noisy'] else ''}"
-                 for w in ("per-trial", "side-by-side") for p in range(2)]
+        cells = [
+            f"{passes[w, p][i]['median_ms']:.2f}{' (noisy)' if passes[w, p][i]['noisy'] else ''}"
+            for w in ("per-trial", "side-by-side")
+            for p in range(2)
+        ]
         print(f"| {a} | {r} | " + " | ".join(cells) + " |")
     for way in ("per-trial", "side-by-side"):
         rho, _ = spearmanr([f["median_ms"] for f in passes[way, 0]],

@@ -1,4 +1,5 @@
-"""One real sweep with cost-aware early stopping beside the same sweep without it: compute and front.
+"""One real sweep with cost-aware early stopping beside the same sweep without it: compute and
+front.
 
 Runs ``python -m mobisweep +sweep=<sweep> <overrides> -m`` twice, as two studies in one folder:
 ``<name>_unpruned`` and ``<name>_pruned`` (the same plus ``+hydra/sweeper/pruner=<pruner>``).
@@ -32,7 +33,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from mobisweep.core import metrics
 from mobisweep.core.pareto import hypervolume, pareto_front
-from mobisweep.results.summary import reference_point, reported_curve, summarize_study
+from mobisweep.results.summary import hypervolume_origin, reported_curve, summarize_study
 
 DIRECTIONS = ["maximize", "minimize"]
 
@@ -61,9 +62,12 @@ def load(folder: Path, study: str) -> optuna.Study:
 
 def spent(study: optuna.Study, images: int) -> Spent:
     trials = [t for t in study.get_trials() if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
-    return Spent(len(trials), sum(t.state == TrialState.PRUNED for t in trials),
-                 sum((t.datetime_complete - t.datetime_start).total_seconds() for t in trials),
-                 sum(images * len(reported_curve(t)) * t.user_attrs[metrics.MULT_ADDS.name] for t in trials))
+    return Spent(
+        len(trials),
+        sum(t.state == TrialState.PRUNED for t in trials),
+        sum((t.datetime_complete - t.datetime_start).total_seconds() for t in trials),
+        sum(images * len(reported_curve(t)) * t.user_attrs[metrics.MULT_ADDS.name] for t in trials),
+    )
 
 
 def point(trial: FrozenTrial) -> str:
@@ -93,7 +97,7 @@ def main() -> None:
     complete = {name: [t for t in s.get_trials() if t.state == TrialState.COMPLETE]
                 for name, s in studies.items()}
     values = {name: [t.values for t in trials] for name, trials in complete.items()}
-    reference = reference_point(values[plain], DIRECTIONS)
+    reference = hypervolume_origin(values[plain], DIRECTIONS)
     volume = {name: hypervolume(v, DIRECTIONS, reference) for name, v in values.items()}
     fronts = {name: [complete[name][i] for i in pareto_front(values[name], DIRECTIONS)]
               for name in studies}

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from mobisweep.core import metrics
 from mobisweep.core.pareto import hypervolume, pareto_front
-from mobisweep.results.summary import reference_point
+from mobisweep.results.summary import hypervolume_origin
 from mobisweep.sweep.cost_aware import CostAwarePruner, Peer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -104,7 +104,7 @@ def main() -> None:
     args = parser.parse_args()
     grid = load(args.trials_csv)
     finals = [t.final for t in grid]
-    reference = reference_point(finals, DIRECTIONS)
+    reference = hypervolume_origin(finals, DIRECTIONS)
     full = hypervolume(finals, DIRECTIONS, reference)
     front = {grid[i].name for i in pareto_front(finals, DIRECTIONS)}
     pruner = CostAwarePruner(rungs=tuple(args.rungs), margin=args.margin)

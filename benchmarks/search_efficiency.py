@@ -24,7 +24,7 @@ import optuna
 from optuna.distributions import CategoricalDistribution
 
 from mobisweep.core.pareto import hypervolume
-from mobisweep.results.summary import reference_point
+from mobisweep.results.summary import hypervolume_origin
 
 REPO = Path(__file__).resolve().parents[1]
 DIRECTIONS = ["maximize", "minimize"]
@@ -77,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     grid = load_grid(args.trials_csv)
-    reference = reference_point(list(grid.values()), DIRECTIONS)
+    reference = hypervolume_origin(list(grid.values()), DIRECTIONS)
     full = hypervolume(list(grid.values()), DIRECTIONS, reference)
     fractions = [0.95, 1.0]
     print(f"machine: {platform.machine()}, optuna {optuna.__version__}; grid {args.trials_csv} "
@@ -93,7 +93,8 @@ def main() -> None:
             median = statistics.median(column)
             text = f">{args.budget}" if median == math.inf else f"{median:g}"
             high = max(column)
-            cells.append(f"{text} [{min(column):g}-{'>' + str(args.budget) if high == math.inf else f'{high:g}'}]")
+            top = f">{args.budget}" if high == math.inf else f"{high:g}"
+            cells.append(f"{text} [{min(column):g}-{top}]")
         print(f"{name:8s} {cells[0]:>16s} {cells[1]:>16s}")
     print(f"{'grid':8s} {'16':>16s} {'16':>16s}   (exhaustive)")
 

@@ -1,4 +1,5 @@
-"""What a sweep costs beyond training: wall time of a whole small sweep vs its trials' training time.
+"""What a sweep costs beyond training: wall time of a whole small sweep vs its trials' training
+time.
 
 Runs `python -m mobisweep +sweep=alpha_rho -m` on a 4-point grid (alpha 0.5, 0.25 x rho 1.0,
 0.571; Fashion-MNIST subset, one epoch, latency measured) and splits its wall time into: training
@@ -39,7 +40,9 @@ def one_sweep(overrides: list[str]) -> dict[str, float]:
         wall = time.perf_counter() - start
         if done.returncode:
             raise SystemExit(done.stderr[-2000:])
-        results = [json.loads(p.read_text()) for p in Path(tmp, "sweep").glob("trial_*/result.json")]
+        results = [
+            json.loads(p.read_text()) for p in Path(tmp, "sweep").glob("trial_*/result.json")
+        ]
     if len(results) != 4:
         raise SystemExit(f"{len(results)} trials finished, not 4")
     training = sum(r["metrics"]["train/seconds"] for r in results)
@@ -51,8 +54,11 @@ def one_sweep(overrides: list[str]) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("overrides", nargs="*",
-                        help="more Hydra overrides (a miniature: data=digits data.train_subset=200)")
+    parser.add_argument(
+        "overrides",
+        nargs="*",
+        help="more Hydra overrides (a miniature: data=digits data.train_subset=200)",
+    )
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs; a 4-trial sweep, "
           f"{args.repeats} repeats")

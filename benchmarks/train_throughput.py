@@ -70,9 +70,13 @@ def mobisweep_loop(cfg) -> float:
     """What ``python -m mobisweep`` runs: Lightning Trainer, metrics, W&B offline, progress bar."""
     torch.manual_seed(cfg.seed)
     data = instantiate_node(cfg.data)
-    module = ClassificationModule(build_model(cfg.model, cfg.data.resolution), num_classes=cfg.data.num_classes,
-                                  optimizer=instantiate(cfg.optimizer),
-                                  scheduler=instantiate(cfg.scheduler), **cfg.module)
+    module = ClassificationModule(
+        build_model(cfg.model, cfg.data.resolution),
+        num_classes=cfg.data.num_classes,
+        optimizer=instantiate(cfg.optimizer),
+        scheduler=instantiate(cfg.scheduler),
+        **cfg.module,
+    )
     logger = make_logger(cfg.logger, name="benchmark")
     throughput = TrainingThroughput()
     trainer = instantiate(cfg.trainer, logger=logger, callbacks=[ProgressBar(), throughput],
@@ -142,8 +146,12 @@ def main(argv: list[str] | None = None) -> None:
         step_images_per_s(compiled, args.step_batch, args.step_resolution, 1)
         print(f"torch.compile warm-up: {time.perf_counter() - start:.0f} s")
     for _ in range(args.repeats):
-        ours_step.append(step_images_per_s(ours_net, args.step_batch, args.step_resolution, args.steps))
-        timm_step.append(step_images_per_s(timm_net, args.step_batch, args.step_resolution, args.steps))
+        ours_step.append(
+            step_images_per_s(ours_net, args.step_batch, args.step_resolution, args.steps)
+        )
+        timm_step.append(
+            step_images_per_s(timm_net, args.step_batch, args.step_resolution, args.steps)
+        )
         if args.compile:
             compiled_step.append(step_images_per_s(compiled, args.step_batch,
                                                    args.step_resolution, args.steps))

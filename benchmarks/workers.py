@@ -31,9 +31,16 @@ def sweep(workers: int) -> float:
                    f"hydra.sweeper.storage=journal:///{tmp}/journal.log",
                    f"hydra.sweep.dir={tmp}/sweep", "-m"]
         start = time.perf_counter()
-        procs = [subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, env={**os.environ, "WANDB_MODE": "offline"})
-                 for _ in range(workers)]
+        procs = [
+            subprocess.Popen(
+                command,
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, "WANDB_MODE": "offline"},
+            )
+            for _ in range(workers)
+        ]
         codes = [p.wait() for p in procs]
         seconds = time.perf_counter() - start
         if any(codes):

@@ -62,8 +62,9 @@ def run_module(module: str, *args: str, cwd: Path | None = None, timeout: float 
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator["Postgres"]:
-    """A PostgreSQL server on 127.0.0.1 for this session (skipped, saying why, where none starts)."""
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL server on 127.0.0.1 for this session (skipped, saying why, where none
+    starts)."""
     from tests.support.services import start_postgres
 
     try:
@@ -77,7 +78,7 @@ def postgres() -> Iterator["Postgres"]:
 
 
 @pytest.fixture(scope="session")
-def slurm() -> Iterator["Slurm"]:
+def slurm() -> Iterator[Slurm]:
     """A one-node SLURM cluster on 127.0.0.1 for this session (skipped, saying why, where none
     starts; CI installs it, so there a cluster that does not start is a failure)."""
     from tests.support.slurm import start_slurm

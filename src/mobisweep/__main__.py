@@ -1,4 +1,5 @@
-"""``python -m mobisweep``: one trial (or, with ``-m``, a sweep of them) from Hydra's config tree."""
+"""``python -m mobisweep``: one trial (or, with ``-m``, a sweep of them) from Hydra's config
+tree."""
 
 from __future__ import annotations
 

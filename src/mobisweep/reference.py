@@ -1,7 +1,10 @@
-"""The reference sweeps beside the paper, from committed ``trials.csv`` / ``curves.csv`` files alone.
+"""The reference sweeps beside the paper, from committed ``trials.csv`` / ``curves.csv`` files
+alone.
 
-    python -m mobisweep.reference                              # the tables of sweeps/reference/README.md
+    python -m mobisweep.reference                              # the tables of
+    sweeps/reference/README.md
     python -m mobisweep.reference --plots                      # redraw each experiment's figures
+    python -m mobisweep.reference --readme sweeps/reference/README.md   # the README's tables anew
     python -m mobisweep.reference sweeps/reference/fashion_mnist   # an older reference
 """
 
@@ -11,8 +14,11 @@ import argparse
 from pathlib import Path
 
 from mobisweep.config.console import config_errors_exit
+from mobisweep.core.atomic_files import write_text
 from mobisweep.core.errors import ConfigError
 from mobisweep.paper.tables import tables
+
+README_HEAD = "## The tables (`python -m mobisweep.reference`)\n\n"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,6 +27,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("folder", nargs="?", type=Path, default=Path("sweeps/reference"))
     parser.add_argument("--plots", action="store_true",
                         help="redraw each experiment's figures (PNG) into its folder")
+    parser.add_argument("--readme", type=Path,
+                        help=f"rewrite this README's tables (after its heading {README_HEAD!r})")
     args = parser.parse_args(argv)
     with config_errors_exit():
         if not args.folder.is_dir():
@@ -31,7 +39,20 @@ def main(argv: list[str] | None = None) -> None:
             for path in draw_all(args.folder):
                 print(path)
             return
-        print(tables(args.folder))
+        printed = tables(args.folder)
+        if args.readme:
+            print(write_readme_tables(args.readme, printed))
+            return
+        print(printed)
+
+
+def write_readme_tables(readme: Path, printed: str) -> Path:
+    """Everything after the README's heading of the tables becomes ``printed``; the rest stays."""
+    text = readme.read_text() if readme.is_file() else ""
+    if README_HEAD not in text:
+        raise ConfigError("--readme", str(readme), f"holds no heading {README_HEAD.strip()!r}")
+    head = text[:text.index(README_HEAD) + len(README_HEAD)]
+    return write_text(readme, head + printed.rstrip("\n") + "\n", field="--readme")
 
 
 if __name__ == "__main__":

@@ -120,7 +120,13 @@ def wait_for_checkpoint(study: optuna.Study, worker: subprocess.Popen) -> optuna
     raise AssertionError(f"the worker exited before a checkpoint: {log_of(worker)}")
 
 
-LONG = [*TINY[:2], "trainer.max_epochs=6", *TINY[3:], "model.alpha=choice(0.25)", "data.rho=1.0,0.571"]
+LONG = [
+    *TINY[:2],
+    "trainer.max_epochs=6",
+    *TINY[3:],
+    "model.alpha=choice(0.25)",
+    "data.rho=1.0,0.571",
+]
 
 
 @pytest.mark.slow  # a fault of many workers; CI runs it (make test-slow)
@@ -140,7 +146,8 @@ def test_a_killed_worker_trial_fails_is_retried_and_resumes(tmp_path, postgres):
     points = [(0.25, 1.0), (0.25, 0.571)]
     check_grid_done(study, points)
     trials = {t.number: t for t in study.get_trials()}
-    assert trials[killed.number].state == TrialState.FAIL  # failed by the survivor's heartbeat check
+    # failed by the survivor's heartbeat check
+    assert trials[killed.number].state == TrialState.FAIL
     retry = [t for t in trials.values() if t.user_attrs.get(RETRY_OF) == killed.number]
     assert len(retry) == 1 and retry[0].state == TrialState.COMPLETE
     assert retry[0].params == killed.params

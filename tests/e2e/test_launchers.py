@@ -1,4 +1,5 @@
-"""Hydra's launchers and Lightning's DDP, for real: parallel trials (joblib), submitit's local twin of
+"""Hydra's launchers and Lightning's DDP, for real: parallel trials (joblib), submitit's local twin
+of
 the SLURM launcher, and one trial trained by two processes on CPU (gloo)."""
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ def sweep(tmp_path: Path, *overrides: str) -> optuna.Study:
 
 
 def results(study: optuna.Study) -> list[dict]:
-    return [json.loads(Path(t.user_attrs["mobisweep:result_path"]).read_text()) for t in study.get_trials()]
+    return [
+        json.loads(Path(t.user_attrs["mobisweep:result_path"]).read_text())
+        for t in study.get_trials()
+    ]
 
 
 def test_parallel_slots_take_the_next_trial_as_soon_as_one_frees(tmp_path):
@@ -76,4 +80,7 @@ def test_ddp_on_cpu_trains_one_trial_with_two_processes_and_logs_the_same_metric
     for key in ("val/acc1", "val/acc5", "train/images_per_s"):
         assert 0 < records["ddp"]["metrics"][key]
     # Same model, same cost accounting, whatever the number of processes.
-    assert records["ddp"]["metrics"]["cost/mult_adds_M"] == records["single"]["metrics"]["cost/mult_adds_M"]
+    assert (
+        records["ddp"]["metrics"]["cost/mult_adds_M"]
+        == records["single"]["metrics"]["cost/mult_adds_M"]
+    )

@@ -4,6 +4,7 @@ Chromium, the PNGs, and the notebook executed end to end."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import shutil
@@ -21,7 +22,12 @@ import optuna
 import pytest
 from PIL import Image
 
+from mobisweep.core.metrics import TOP1
+from mobisweep.cost.count import count_cost
+from mobisweep.models import MobileNetV1
 from mobisweep.paper.plots import beside_paper
+from mobisweep.paper.published import PAPER_ROWS
+from mobisweep.results.panels import PANELS
 from mobisweep.results.report_page import write_report
 from mobisweep.results.sources import open_summary
 from tests.conftest import REPO, run_module
@@ -91,7 +97,8 @@ def test_report_command(study_dir):
 
 
 def test_export_writes_the_record_alone(study_dir, tmp_path):
-    """``--export DIR``: trials.csv and curves.csv of what has run, nothing else, the study untouched
+    """``--export DIR``: trials.csv and curves.csv of what has run, nothing else, the study
+    untouched
     (what a running reference sweep commits part by part)."""
     before = digest(study_dir)
     result = run_module("mobisweep.report", str(study_dir), "--export", str(tmp_path / "part"))
@@ -209,23 +216,46 @@ def test_optuna_dashboard_shows_the_study(study_dir, tmp_path):
 
 
 def test_notebook_runs_on_the_study(study_dir, monkeypatch):
+    """The notebook's figures are the study's: checked against what mobisweep computes here."""
     # The storage URL form, with the study named: as on a PostgreSQL server of many studies.
-    monkeypatch.setenv("MOBISWEEP_STUDY", f"sqlite:///{study_dir / 'study.db'}")
+    url = f"sqlite:///{study_dir / 'study.db'}"
+    monkeypatch.setenv("MOBISWEEP_STUDY", url)
     monkeypatch.setenv("MOBISWEEP_STUDY_NAME", "alpha_rho")
     notebook = nbformat.read(REPO / "notebooks" / "pareto.ipynb", as_version=4)
+    # What the notebook computed, read back exactly (its tables are for people).
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "import json; print(json.dumps({'trials': trials.to_dict('records'), "
+        "'thin_vs_shallow': thin_vs_shallow.to_dict('records'), 'axes': len(fig.axes)}, "
+        "default=str))"))
     nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
                             resources={"metadata": {"path": str(REPO)}}).execute()
-    table = notebook.cells[-1].outputs[0]["data"]["text/plain"]
-    assert "0.75 MobileNet" in table and "Shallow MobileNet" in table
-    figures = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs
-               if "image/png" in o.get("data", {})]
-    assert figures, "the trade-off curves were not drawn"
-    printed = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
-    volume = re.search(r"hypervolume ([0-9.]+)(e[-+]\d+)?\n", printed)
-    assert volume and len(volume[1].replace(".", "").lstrip("0")) <= 4, printed  # rounded
     stderr = [o for cell in notebook.cells for o in cell.get("outputs", [])
               if o.get("name") == "stderr"]
     assert not stderr, stderr
+    shown = json.loads(notebook.cells[-1].outputs[0]["text"])
+
+    summary, _ = open_summary(url, "alpha_rho")
+    printed = "".join(o.get("text", "") for o in notebook.cells[1].outputs)
+    assert printed == (f"alpha_rho: {summary.count('COMPLETE')} complete, "
+                       f"{summary.count('FAIL')} failed, hypervolume {summary.hypervolume:.4g}\n")
+    assert [(r["trial"], r["label"], r[TOP1.name]) for r in shown["trials"]] == \
+        [(r.number, r.label, r.figures[TOP1.name]) for r in summary.rows]
+    assert shown["axes"] == len(PANELS)
+    resolution = max(int(r.config["resolution"]) for r in summary.rows)
+    paper = {row.name: row for row in PAPER_ROWS if row.table == 5}
+    for row, (alpha, depth) in zip(shown["thin_vs_shallow"], ((0.75, 5), (1.0, 0))):
+        cost = count_cost(MobileNetV1(alpha=alpha, depth=depth, num_classes=10), resolution)
+        assert row["M mult-adds"] == round(cost.mult_adds_M, 2)
+        assert row["M params"] == round(cost.params_M, 3)
+        assert row["paper top-1 (ImageNet)"] == paper[row["model"]].top1
+        assert row["paper M mult-adds (224 px)"] == paper[row["model"]].mult_adds_M
+        ran = [r.figures[TOP1.name] for r in summary.rows if r.state == "COMPLETE"
+               and float(r.config["alpha"]) == alpha and int(r.config["depth"]) == depth
+               and int(r.config["resolution"]) == resolution]
+        assert row["top-1 here (%)"] == (round(100 * max(ran), 2) if ran else None)
+    figures = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs
+               if "image/png" in o.get("data", {})]
+    assert figures, "the trade-off curves were not drawn"
 
 
 def live_page(action: str, page: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:

@@ -1,4 +1,5 @@
-"""Sweeps on a real SLURM cluster (one node on loopback, ``tests/support/slurm.py``): ``hydra/launcher=slurm``
+"""Sweeps on a real SLURM cluster (one node on loopback, ``tests/support/slurm.py``):
+``hydra/launcher=slurm``
 end to end with a shared storage, pre-emption by ``scontrol requeue``, a job that reaches its time
 limit, and ``scancel`` of a running trial. The cluster's own record is read back each time."""
 
@@ -19,8 +20,13 @@ from tests.conftest import REPO, TINY_TRIAL
 pytestmark = [pytest.mark.slow, pytest.mark.slurm]
 
 # One CPU and 1 GB per trial; two trials at once on the node's two CPUs.
-LAUNCHER = ["hydra/launcher=slurm", "hydra.launcher.gpus_per_node=null", "hydra.launcher.cpus_per_task=1",
-            "hydra.launcher.mem_gb=1", "hydra.launcher.array_parallelism=2"]
+LAUNCHER = [
+    "hydra/launcher=slurm",
+    "hydra.launcher.gpus_per_node=null",
+    "hydra.launcher.cpus_per_task=1",
+    "hydra.launcher.mem_gb=1",
+    "hydra.launcher.array_parallelism=2",
+]
 
 
 def start(slurm, tmp_path: Path, *overrides: str) -> subprocess.Popen:
@@ -132,5 +138,7 @@ def test_a_cancelled_trial_is_recorded_failed_and_the_sweep_goes_on(slurm, tmp_p
     finish(process)
     trials = study(tmp_path)
     assert [t.state for t in trials] == [TrialState.FAIL, TrialState.FAIL]
-    assert all("CANCELLED" in t.user_attrs["mobisweep:error"] for t in trials), [t.user_attrs for t in trials]
+    assert all("CANCELLED" in t.user_attrs["mobisweep:error"] for t in trials), [
+        t.user_attrs for t in trials
+    ]
     assert slurm.job(first)["JobState"] == "CANCELLED"

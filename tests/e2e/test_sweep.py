@@ -46,7 +46,10 @@ def test_grid_sweep_budget_pareto_and_resume(tmp_path):
     assert len(complete) == 5
     for trial in complete:  # the storage holds what each trial wrote
         record = json.loads(open(trial.user_attrs["mobisweep:result_path"]).read())
-        assert trial.values == [record["metrics"]["val/acc1"], record["metrics"]["cost/mult_adds_M"]]
+        assert trial.values == [
+            record["metrics"]["val/acc1"],
+            record["metrics"]["cost/mult_adds_M"],
+        ]
         assert f"trial_{trial.number}" in trial.user_attrs["mobisweep:result_path"]
         for name in ("val/acc1", "val/acc5", "cost/params_M", "train/images_per_s"):
             assert trial.user_attrs[name] == record["metrics"][name]  # optuna-dashboard shows them
@@ -63,7 +66,9 @@ def test_grid_sweep_budget_pareto_and_resume(tmp_path):
     assert "Pareto front" in result.stdout and "hypervolume" in result.stdout
     # The skipped point shows what it would have cost (known without training), and no top-1.
     over = next(r for r in rows if r["state"] == "PRUNED")
-    assert float(over["cost/mult_adds_M"]) == pytest.approx(skipped[0].user_attrs["cost/mult_adds_M"])
+    assert float(over["cost/mult_adds_M"]) == pytest.approx(
+        skipped[0].user_attrs["cost/mult_adds_M"]
+    )
     assert float(over["cost/mult_adds_M"]) > 20 and over["val/acc1"] == ""
     assert float(over["cost/params_M"]) > 3
     # mobisweep beats for its own ask/tell loop: Optuna's once-per-trial notice is not shown.
@@ -100,7 +105,10 @@ def test_free_search_samples_within_bounds_and_n_trials_is_the_study_total(tmp_p
         assert 0.25 <= trial.params["model.alpha"] <= 1.25 and 0.5 <= trial.params["data.rho"] <= 1
         assert trial.params["model.depth"] in range(6)
         record = json.loads(open(trial.user_attrs["mobisweep:result_path"]).read())
-        assert trial.values == [record["metrics"]["val/acc1"], record["metrics"]["latency/median_ms"]]
+        assert trial.values == [
+            record["metrics"]["val/acc1"],
+            record["metrics"]["latency/median_ms"],
+        ]
     # Rerun with n_trials=3: one more trial, not three (n_trials counts the whole study).
     assert sweep(tmp_path, *args[:-1], "hydra.sweeper.n_trials=3").returncode == 0
     assert len(load(tmp_path, "pareto").get_trials()) == 3
@@ -108,7 +116,8 @@ def test_free_search_samples_within_bounds_and_n_trials_is_the_study_total(tmp_p
 
 @pytest.mark.slow  # a grid with seeds; CI runs it (make test-slow)
 def test_seeds_repeat_a_point_and_the_record_shows_mean_sd_n_and_curves(tmp_path):
-    """thin_vs_shallow: the paper's two models, each with three seeds (here two epochs on digits)."""
+    """thin_vs_shallow: the paper's two models, each with three seeds (here two epochs on
+    digits)."""
     result = sweep(tmp_path, "+sweep=thin_vs_shallow", *TINY[:-4], "trainer.max_epochs=2",
                    "latency=none", "logger.mode=offline", "data.rho=0.571")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -146,9 +155,17 @@ def deploy_threshold_ms(resolution: int) -> float:
     from mobisweep.latency.measure import measure_latency
     from mobisweep.models import create_model
 
-    medians = [measure_latency(create_model("mobilenet_v1", alpha=alpha, num_classes=10), resolution,
-                               min_runs=10, max_runs=30, threads=1, lock_file=None).median_ms
-               for alpha in (2.0, 0.25)]
+    medians = [
+        measure_latency(
+            create_model("mobilenet_v1", alpha=alpha, num_classes=10),
+            resolution,
+            min_runs=10,
+            max_runs=30,
+            threads=1,
+            lock_file=None,
+        ).median_ms
+        for alpha in (2.0, 0.25)
+    ]
     assert medians[0] > 4 * medians[1], medians  # 54x the mult-adds: far apart on any CPU
     return math.sqrt(medians[0] * medians[1])
 
@@ -165,7 +182,9 @@ def test_a_latency_budget_is_measured_before_training_at_the_deployment_resoluti
     assert result.returncode == 0, result.stderr[-3000:]
     study = load(tmp_path, "deploy")
     [over] = [t for t in study.get_trials() if t.state == TrialState.PRUNED]
-    assert over.params["model.alpha"] == 2.0 and over.user_attrs["latency_deploy/median_ms"] > budget
+    assert (
+        over.params["model.alpha"] == 2.0 and over.user_attrs["latency_deploy/median_ms"] > budget
+    )
     assert re.search(rf"latency_deploy/median_ms \d+\.\d\d \(CV \d\.\d{{3}}\) > {budget:g}",
                      over.user_attrs["mobisweep:skipped"]), over.user_attrs["mobisweep:skipped"]
     assert not (tmp_path / "sweeps" / "deploy" / f"trial_{over.number}").exists()
@@ -181,7 +200,9 @@ def test_a_latency_budget_is_measured_before_training_at_the_deployment_resoluti
     assert figures["latency_trial_deploy/resolution"] == 224
     assert "latency side by side: round 5 of 5 done (4 networks)" in result.stdout + result.stderr
     rows = list(csv.DictReader(open(tmp_path / "sweeps" / "deploy" / "trials.csv")))
-    assert float(next(r for r in rows if r["state"] == "PRUNED")["latency_deploy/median_ms"]) > budget
+    assert (
+        float(next(r for r in rows if r["state"] == "PRUNED")["latency_deploy/median_ms"]) > budget
+    )
 
 
 PRUNED_SWEEP = """# @package _global_
@@ -202,7 +223,8 @@ hydra:
 
 
 # The basic launcher's path (a trial reports in the sweeper's own process) is also what
-# test_pruning's cost-aware sweep and the unpruned sweep below run: `make test-all` runs it here too.
+# test_pruning's cost-aware sweep and the unpruned sweep below run: `make test-all` runs it here
+# too.
 @pytest.mark.parametrize("launcher", [pytest.param("basic", marks=pytest.mark.slow), "parallel"])
 def test_a_pruner_stops_trials_from_their_reported_curves(tmp_path, launcher):
     """Each trial reports top-1 after every epoch to the study (also from joblib's processes); a

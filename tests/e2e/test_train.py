@@ -93,16 +93,22 @@ def test_every_decoder_gives_the_same_normalized_batch(tmp_path):
         assert (ours - pil).abs().mean() < 0.05 and abs(ours.mean() - pil.mean()) < 0.02, decoder
 
 
-@pytest.mark.parametrize("overrides, message", [
-    (["data=imagenet"], "data.root=None: set it to the data set's folder (root/train/<wnid>/*.JPEG"),
-    (["data.rho=0"], "data.rho=0: the resolution multiplier must be a finite number > 0"),
-    (["data.rho=-0.5"], "data.rho=-0.5: the resolution multiplier must be a finite number > 0"),
-    (["data.rho=0.5"], "data.resolution=28: mobilenet_v1-1.0 needs at least 32 px"),
-    (["trainer.max_epochs=0"], "trainer.max_epochs=0: must be an integer >= 1"),
-    (["data.batch_size=0"], "data.batch_size=0: must be an integer >= 1"),
-    (["objectives=[val/top1]"], "objectives='val/top1': must be among"),
-    (["logger.mode=sometimes"], "logger.mode='sometimes': must be one of auto, online"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (
+            ["data=imagenet"],
+            "data.root=None: set it to the data set's folder (root/train/<wnid>/*.JPEG",
+        ),
+        (["data.rho=0"], "data.rho=0: the resolution multiplier must be a finite number > 0"),
+        (["data.rho=-0.5"], "data.rho=-0.5: the resolution multiplier must be a finite number > 0"),
+        (["data.rho=0.5"], "data.resolution=28: mobilenet_v1-1.0 needs at least 32 px"),
+        (["trainer.max_epochs=0"], "trainer.max_epochs=0: must be an integer >= 1"),
+        (["data.batch_size=0"], "data.batch_size=0: must be an integer >= 1"),
+        (["objectives=[val/top1]"], "objectives='val/top1': must be among"),
+        (["logger.mode=sometimes"], "logger.mode='sometimes': must be one of auto, online"),
+    ],
+)
 def test_bad_input_fails_before_training_and_leaves_no_result(tmp_path, overrides, message):
     result = trial(tmp_path, "data=digits", *overrides) if "data=imagenet" not in overrides else \
         trial(tmp_path, *overrides)

@@ -1,5 +1,6 @@
 """A real PostgreSQL server on loopback for the multi-worker tests: Debian's binaries, a throwaway
-cluster in a temporary folder, password authentication (scram), stopped at the end of the session."""
+cluster in a temporary folder, password authentication (scram), stopped at the end of the
+session."""
 
 from __future__ import annotations
 
@@ -30,8 +31,14 @@ class Postgres:
     def create_database(self, name: str) -> str:
         import psycopg
 
-        with psycopg.connect(host=self.host, port=self.port, user=self.user,
-                             password=self.password, dbname="postgres", autocommit=True) as connection:
+        with psycopg.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            dbname="postgres",
+            autocommit=True,
+        ) as connection:
             cursor = connection.cursor()
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
             cursor.execute(f'CREATE DATABASE "{name}"')

@@ -1,4 +1,5 @@
-"""A real one-node SLURM cluster on loopback for the cluster tests: Debian's munge, slurmctld, slurmd
+"""A real one-node SLURM cluster on loopback for the cluster tests: Debian's munge, slurmctld,
+slurmd
 and slurmdbd (with a throwaway MariaDB, so that ``sacct``, which submitit polls, answers), all with
 their state, sockets and logs in one temporary folder, on private ports, torn down at the end.
 
@@ -95,7 +96,8 @@ def _wait(condition: Callable[[], bool], what: str, log: Path | None, seconds: f
 
 
 def start_slurm() -> tuple[Slurm, Callable[[], None]]:
-    """Start the cluster; returns it and the function that stops it. Raises RuntimeError with why."""
+    """Start the cluster; returns it and the function that stops it. Raises RuntimeError with
+    why."""
     missing = [b for b in BINARIES if shutil.which(b) is None and not Path("/usr/sbin", b).exists()]
     if missing:
         raise RuntimeError(f"missing {', '.join(missing)} (Debian: apt-get install {PACKAGES})")
@@ -108,22 +110,42 @@ def start_slurm() -> tuple[Slurm, Callable[[], None]]:
     processes: list[subprocess.Popen] = []
 
     def daemon(*command: str, log: str) -> None:
-        processes.append(subprocess.Popen([_binary(command[0]), *command[1:]], env=env, stdout=(root / log).open("w"),
-                                          stderr=subprocess.STDOUT, start_new_session=True))
+        processes.append(
+            subprocess.Popen(
+                [_binary(command[0]), *command[1:]],
+                env=env,
+                stdout=(root / log).open("w"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
 
     def run(*command: str) -> None:
         done = subprocess.run([_binary(command[0]), *command[1:]], env=env, capture_output=True,
                               text=True, timeout=120)
         if done.returncode != 0:
-            raise RuntimeError(f"{command[0]} failed: {(done.stderr or done.stdout).strip()[-500:]}")
+            raise RuntimeError(
+                f"{command[0]} failed: {(done.stderr or done.stdout).strip()[-500:]}"
+            )
 
     def stop() -> None:
         # Jobs first: a daemon stopped under a running job would leave its processes behind.
         if processes:
             subprocess.run([_binary("scancel"), "--user=root"], env=env, capture_output=True)
-            _wait(lambda: not subprocess.run([_binary("squeue"), "-h", "-t", "RUNNING,COMPLETING"],
-                                             env=env, capture_output=True, text=True).stdout.strip(),
-                  "the end of the jobs", None, seconds=30, check=False)
+            _wait(
+                lambda: (
+                    not subprocess.run(
+                        [_binary("squeue"), "-h", "-t", "RUNNING,COMPLETING"],
+                        env=env,
+                        capture_output=True,
+                        text=True,
+                    ).stdout.strip()
+                ),
+                "the end of the jobs",
+                None,
+                seconds=30,
+                check=False,
+            )
         for process in reversed(processes):
             process.terminate()
         for process in reversed(processes):
@@ -210,9 +232,18 @@ PartitionName={PARTITION} Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 """)
         # slurmdbd reads slurmdbd.conf from beside SLURM_CONF
         daemon("slurmdbd", "-D", log="slurmdbd.out")
-        _wait(lambda: subprocess.run([_binary("sacctmgr"), "-i", "add", "cluster", "mobisweep"], env=env,
-                                     capture_output=True).returncode == 0,
-              "slurmdbd", root / "slurmdbd.out")
+        _wait(
+            lambda: (
+                subprocess.run(
+                    [_binary("sacctmgr"), "-i", "add", "cluster", "mobisweep"],
+                    env=env,
+                    capture_output=True,
+                ).returncode
+                == 0
+            ),
+            "slurmdbd",
+            root / "slurmdbd.out",
+        )
         daemon("slurmctld", "-D", "-i", log="slurmctld.out")
         daemon("slurmd", "-D", "-N", node, log="slurmd.out")
         _wait(lambda: "idle" in subprocess.run(["sinfo", "-h", "-o", "%T"], env=env,

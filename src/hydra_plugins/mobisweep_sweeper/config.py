@@ -5,7 +5,8 @@ The surface of Hydra's Optuna sweeper, kept familiar: ``params`` in Hydra's swee
 ``study_name``, ``n_trials``, ``n_jobs``, ``max_failure_rate``, ``custom_search_space``, and the
 samplers as a config group (``hydra/sweeper/sampler=random``: tpe, random, cmaes, gp, qmc, nsgaii,
 nsgaiii, grid). Added: ``grid: true`` (every combination of the choices
-exactly once, also across restarts; it replaces Optuna's GridSampler), ``max_retries`` for failed trials, and the sweep budget read from the
+exactly once, also across restarts; it replaces Optuna's GridSampler), ``max_retries`` for failed
+trials, and the sweep budget read from the
 top-level ``sweep.budget`` (``+sweep.budget.mult_adds_M=150``), heartbeats for many workers on one
 storage (PostgreSQL, a journal file).
 """

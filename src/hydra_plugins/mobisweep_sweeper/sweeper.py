@@ -5,7 +5,7 @@ Hydra imports every module of every plugin on each start, a single run's too. Th
 and is imported only when a sweep starts: ``python -m mobisweep`` checks a config in about a second.
 """
 
-from typing import Any, List
+from typing import Any
 
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
@@ -24,6 +24,6 @@ class MobisweepSweeper(Sweeper):
         self.sweeper = MobisweepSweeperImpl(**self.settings)
         self.sweeper.setup(hydra_context=hydra_context, task_function=task_function, config=config)
 
-    def sweep(self, arguments: List[str]) -> Any:
+    def sweep(self, arguments: list[str]) -> Any:
         assert self.sweeper is not None, "Hydra calls setup() before sweep()"
         return self.sweeper.sweep(arguments)

@@ -53,7 +53,8 @@ register_resolvers()
 
 @contextmanager
 def config_composer(config_name: str = "config") -> Iterator[Callable[[Sequence[str]], DictConfig]]:
-    """Yield ``compose(overrides) -> DictConfig`` over mobisweep's config tree (Hydra's compose API)."""
+    """Yield ``compose(overrides) -> DictConfig`` over mobisweep's config tree (Hydra's compose
+    API)."""
     def _compose(overrides: Sequence[str] = ()) -> DictConfig:
         return compose(config_name=config_name, overrides=list(overrides))
 

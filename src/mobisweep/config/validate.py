@@ -58,7 +58,9 @@ def validate_resolution(data: DictConfig) -> int:
         raise ConfigError("data.resolution", resolution, "must be a positive integer (pixels)")
     # One input image alone, before any layer: refused here, before a tensor of its shape (even
     # a shape-only one) is made.
-    check_input_fits(resolution, data.get("batch_size") if is_integer(data.get("batch_size")) else 1)
+    check_input_fits(
+        resolution, data.get("batch_size") if is_integer(data.get("batch_size")) else 1
+    )
     return resolution
 
 
@@ -71,8 +73,11 @@ def validate_model(model: DictConfig | None, resolution: int) -> None:
     if model.get("_target_") == TIMM_TARGET:
         name = model.get("model_name")
         if not isinstance(name, str) or is_timm_model(name) is False:
-            raise ConfigError("model.model_name", name,
-                              "not a timm model (python -c 'import timm; print(timm.list_models())')")
+            raise ConfigError(
+                "model.model_name",
+                name,
+                "not a timm model (python -c 'import timm; print(timm.list_models())')",
+            )
         return
     if str(model.get("_target_", "")).startswith(TORCHVISION_TARGETS):
         weights = model.get("weights")

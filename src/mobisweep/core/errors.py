@@ -23,5 +23,6 @@ class ConfigError(ValueError):
         super().__init__(f"{field}={value!r}: {reason}")
 
     def within(self, prefix: str) -> ConfigError:
-        """The same error with its field placed under a config node (``alpha`` -> ``model.alpha``)."""
+        """The same error with its field placed under a config node (``alpha`` ->
+        ``model.alpha``)."""
         return ConfigError(f"{prefix}.{self.field}", self.value, self.reason)

@@ -23,7 +23,8 @@ def dominates(a: Point, b: Point) -> bool:
 
 
 def non_dominated_sort(points: Sequence[Point], directions: Sequence[str]) -> list[int]:
-    """The front rank of every point: 0 for the Pareto front, 1 for the front once it is removed..."""
+    """The front rank of every point: 0 for the Pareto front, 1 for the front once it is
+    removed..."""
     costs = _as_minimization(points, directions)
     ranks = [-1] * len(costs)
     remaining, rank = set(range(len(costs))), 0

@@ -33,9 +33,13 @@ def cost_table(label: str, cost: Cost) -> Table:
     for column in ("layer type", "M mult-adds", "% mult-adds", "M params", "% params"):
         table.add_column(column, justify="left" if column == "layer type" else "right")
     for kind, name in LAYER_TYPES.items():
-        table.add_row(name, f"{cost.mult_adds_by_type[kind] / 1e6:,.2f}",
-                      f"{cost.mult_adds_share(kind):.2f}", f"{cost.params_by_type[kind] / 1e6:,.4f}",
-                      f"{cost.params_share(kind):.2f}")
+        table.add_row(
+            name,
+            f"{cost.mult_adds_by_type[kind] / 1e6:,.2f}",
+            f"{cost.mult_adds_share(kind):.2f}",
+            f"{cost.params_by_type[kind] / 1e6:,.4f}",
+            f"{cost.params_share(kind):.2f}",
+        )
     table.add_row("total", f"{cost.mult_adds_M:,.2f}", "100.00", f"{cost.params_M:,.4f}", "100.00",
                   style="bold")
     return table
@@ -51,9 +55,18 @@ def comparison_table(compose) -> Table:
         counted = f"{c.mult_adds_M:,.1f}"
         if c.row.without_fc:
             counted += f" (with FC {c.cost.mult_adds_M:,.1f})"
-        table.add_row(str(c.row.table), c.row.name, str(c.row.resolution), f"{c.row.mult_adds_M:,g}",
-                      counted, f"{c.mult_adds_delta:+,.1f}", f"{c.row.params_M:g}",
-                      f"{c.cost.params_M:.3f}", f"{c.params_delta:+.3f}", c.note)
+        table.add_row(
+            str(c.row.table),
+            c.row.name,
+            str(c.row.resolution),
+            f"{c.row.mult_adds_M:,g}",
+            counted,
+            f"{c.mult_adds_delta:+,.1f}",
+            f"{c.row.params_M:g}",
+            f"{c.cost.params_M:.3f}",
+            f"{c.params_delta:+.3f}",
+            c.note,
+        )
     return table
 
 
@@ -68,7 +81,9 @@ def weights_only_params(model: nn.Module) -> Counter[str]:
 
 def table_2(compose) -> tuple[Table, list[str]]:
     model, cost = build_and_count(compose([]))
-    table = Table(title="The paper's Table 2 (MobileNet 1.0-224) beside mobisweep, with the arithmetic")
+    table = Table(
+        title="The paper's Table 2 (MobileNet 1.0-224) beside mobisweep, with the arithmetic"
+    )
     for column in ("layer type", "paper % mult-adds", "mobisweep", "=", "Δ",
                    "paper % params", "mobisweep", "=", "Δ"):
         table.add_column(column, justify="left" if column in ("layer type", "=") else "right")
@@ -82,16 +97,20 @@ def table_2(compose) -> tuple[Table, list[str]]:
     weights = weights_only_params(model)
     total_weights = sum(weights.values())
     conv_ma = cost.mult_adds_by_type["conv"]
+    paper_sum = sum(ma for ma, _ in TABLE_2.values())
+    conv_share = 100 * conv_ma / cost.mult_adds
+    fc_biases = cost.params_by_type["fc"] - weights["fc"]
     notes = [
-        f"The paper's four rows sum to {sum(ma for ma, _ in TABLE_2.values()):.2f} % of mult-adds; "
+        f"The paper's four rows sum to {paper_sum:.2f} % of mult-adds; "
         f"mobisweep's to {sum(ma for ma, _ in shares.values()):.2f} %.",
-        f"Its 3x3-conv row cannot come from its own Table 1: a first conv of 112x112x32 outputs over "
-        f"3x3x3 inputs is {conv_ma:,} mult-adds = {100 * conv_ma / cost.mult_adds:.2f} %, not 1.19 % "
-        f"(the digits look transposed; with {100 * conv_ma / cost.mult_adds:.2f} the paper's rows "
-        f"would sum to {sum(ma for ma, _ in TABLE_2.values()) - 1.19 + 100 * conv_ma / cost.mult_adds:.2f} %).",
-        f"mobisweep counts biases as parameters (the FC layer's {cost.params_by_type['fc'] - weights['fc']:,}); "
-        f"the paper's parameter shares match weights only: FC {weights['fc']:,} / {total_weights:,} = "
-        f"{100 * weights['fc'] / total_weights:.2f} %, 1x1 {weights['conv1x1']:,} / {total_weights:,} = "
+        f"Its 3x3-conv row cannot come from its own Table 1: a first conv of 112x112x32 outputs "
+        f"over 3x3x3 inputs is {conv_ma:,} mult-adds = {conv_share:.2f} %, not 1.19 % "
+        f"(the digits look transposed; with {conv_share:.2f} the paper's rows "
+        f"would sum to {paper_sum - 1.19 + conv_share:.2f} %).",
+        f"mobisweep counts biases as parameters (the FC layer's {fc_biases:,}); "
+        f"the paper's parameter shares match weights only: FC {weights['fc']:,} / "
+        f"{total_weights:,} = {100 * weights['fc'] / total_weights:.2f} %, "
+        f"1x1 {weights['conv1x1']:,} / {total_weights:,} = "
         f"{100 * weights['conv1x1'] / total_weights:.2f} %.",
     ]
     return table, notes

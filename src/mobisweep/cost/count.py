@@ -1,7 +1,8 @@
 """Mult-adds and parameters of any ``nn.Module``, counted the MobileNet paper's way.
 
 What is counted
-    *Mult-adds* (multiply-accumulates, MACs) of every convolution and fully connected layer, and of any
+    *Mult-adds* (multiply-accumulates, MACs) of every convolution and fully connected layer, and of
+    any
     other matrix product (``matmul``, ``bmm``, attention) the model runs: the multiplications of
     ``torch.utils.flop_counter`` divided by two, since a FLOP counter reports 2 FLOPs per mult-add.
     One forward pass at batch 1, ``resolution`` × ``resolution`` input, in eval mode.
@@ -16,7 +17,8 @@ Parameters
     convention); ``params_all`` counts every parameter, BatchNorm's affine ones included.
 
 Layer types (the paper's Table 2): ``conv1x1`` (pointwise), ``depthwise`` (groups = in_channels),
-``conv`` (a standard k×k convolution, k > 1), ``fc`` (``nn.Linear``), ``other`` (grouped convolutions
+``conv`` (a standard k×k convolution, k > 1), ``fc`` (``nn.Linear``), ``other`` (grouped
+convolutions
 and functional matrix products).
 """
 
@@ -116,8 +118,11 @@ def count_cost(model: nn.Module, resolution: int, in_channels: int = 3) -> Cost:
                 model(x)
             except RuntimeError as error:  # e.g. a pooling window larger than its feature map
                 first_line = str(error).strip().splitlines()[0]
-                raise ConfigError("resolution", resolution,
-                                  f"the model cannot run on this input size ({first_line})") from error
+                raise ConfigError(
+                    "resolution",
+                    resolution,
+                    f"the model cannot run on this input size ({first_line})",
+                ) from error
     finally:
         model.train(was_training)
         for handle in handles:
@@ -133,7 +138,9 @@ def count_cost(model: nn.Module, resolution: int, in_channels: int = 3) -> Cost:
 
     params_by_type: Counter[str] = Counter()
     for module in typed:
-        params_by_type[layer_type(module)] += sum(p.numel() for p in module.parameters(recurse=False))
+        params_by_type[layer_type(module)] += sum(
+            p.numel() for p in module.parameters(recurse=False)
+        )
     return Cost(
         resolution=resolution,
         mult_adds=mult_adds,

@@ -19,7 +19,8 @@ uint8 CHW, so they differ only in how the pixels were decoded and resampled:
 The box is then cut and resized by torch's antialiased bilinear resize on the uint8 tensor (faster
 than PIL's on one core), and flipped.
 
-``benchmarks/folder_loader.py`` measures each per core; ``tests/unit/data/test_decoders.py`` checks that they
+``benchmarks/folder_loader.py`` measures each per core; ``tests/unit/data/test_decoders.py`` checks
+that they
 deliver the same crops within tolerance.
 """
 

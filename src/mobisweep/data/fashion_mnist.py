@@ -19,7 +19,8 @@ FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
 
 
 class FashionMNISTDataModule(InMemoryDataModule):
-    """Read from ``root``, else Debian's package folder, else downloaded by torchvision when online."""
+    """Read from ``root``, else Debian's package folder, else downloaded by torchvision when
+    online."""
 
     mean = (0.2860,)
     std = (0.3530,)
@@ -34,13 +35,17 @@ class FashionMNISTDataModule(InMemoryDataModule):
         return [p for p in (self.root, DEBIAN_DIR, self.download_root / "FashionMNIST") if p]
 
     def _read(self, folder: Path) -> tuple[Batch, Batch] | None:
-        paths = {split: [find_idx(folder, stem) for stem in stems] for split, stems in FILES.items()}
+        paths = {
+            split: [find_idx(folder, stem) for stem in stems] for split, stems in FILES.items()
+        }
         if any(p is None for pair in paths.values() for p in pair):
             return None
         try:
             return tuple(_tensors(*paths[split]) for split in ("train", "val"))
         except ValueError as error:
-            raise ConfigError("data.root", str(folder), f"Fashion-MNIST files are corrupt: {error}")
+            raise ConfigError(
+                "data.root", str(folder), f"Fashion-MNIST files are corrupt: {error}"
+            ) from None
 
     def load(self) -> tuple[Batch, Batch]:
         for folder in self._folders():
@@ -56,9 +61,12 @@ class FashionMNISTDataModule(InMemoryDataModule):
         else:
             reason = "data.download=false"
         raise ConfigError(
-            "data.root", str(self.root) if self.root else None,
-            f"Fashion-MNIST not found: looked in data.root, in {DEBIAN_DIR} (Debian: apt-get install "
-            f"dataset-fashion-mnist) and in {self.download_root / 'FashionMNIST'} ({reason})")
+            "data.root",
+            str(self.root) if self.root else None,
+            f"Fashion-MNIST not found: looked in data.root, in {DEBIAN_DIR} (Debian: apt-get "
+            f"install dataset-fashion-mnist) and in {self.download_root / 'FashionMNIST'} "
+            f"({reason})",
+        )
 
     def _download(self) -> tuple[Batch, Batch]:
         from torchvision.datasets import FashionMNIST

@@ -1,4 +1,5 @@
-"""Image-folder data sets (ImageNet, its subsets, any ``ImageFolder`` tree) with ImageNet transforms.
+"""Image-folder data sets (ImageNet, its subsets, any ``ImageFolder`` tree) with ImageNet
+transforms.
 
 Layout: ``root/<train_dir>/<class>/<image>`` and ``root/<val_dir>/<class>/<image>``. Training uses
 RandomResizedCrop + horizontal flip, validation a resize to ``resolution / crop_fraction`` and a
@@ -187,8 +188,11 @@ class ImageFolderDataModule(pl.LightningDataModule):
                                 loader=self.loader(d == self.train_dir, self.active_decoder))
             for d in (self.train_dir, self.val_dir))
         if len(self.train_set.classes) != self.num_classes:
-            raise ConfigError("data.num_classes", self.num_classes,
-                              f"{self.root / self.train_dir} has {len(self.train_set.classes)} classes")
+            raise ConfigError(
+                "data.num_classes",
+                self.num_classes,
+                f"{self.root / self.train_dir} has {len(self.train_set.classes)} classes",
+            )
         # A sweep's budget knob, as on the in-memory data sets: the same seeded images every trial.
         self.train_set = self._subset(self.train_set, self.train_subset, "train")
         self.val_set = self._subset(self.val_set, self.val_subset, "val")

@@ -1,4 +1,5 @@
-"""ILSVRC2012 and its subsets: ImageNet-100, Imagenette and Imagewoof (fast.ai's 10-class subsets)."""
+"""ILSVRC2012 and its subsets: ImageNet-100, Imagenette and Imagewoof (fast.ai's 10-class
+subsets)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ class ImageNetDataModule(ImageFolderDataModule):
 
 
 class ImageNet100DataModule(ImageNetDataModule):
-    """A class-list subset of ImageNet: ``classes`` (wnids), by default every 10th wnid in sorted order."""
+    """A class-list subset of ImageNet: ``classes`` (wnids), by default every 10th wnid in sorted
+    order."""
 
     def __init__(self, root: str | None, classes: list[str] | None = None, **kwargs) -> None:
         super().__init__(root, **kwargs)
@@ -29,7 +31,8 @@ class ImageNet100DataModule(ImageNetDataModule):
 
 
 class FastAISubsetDataModule(ImageFolderDataModule):
-    """Imagenette / Imagewoof: downloaded into ``root`` when missing (online), else an extracted folder."""
+    """Imagenette / Imagewoof: downloaded into ``root`` when missing (online), else an extracted
+    folder."""
 
     archive_url = ""
     folder_prefix = ""
@@ -52,9 +55,11 @@ class FastAISubsetDataModule(ImageFolderDataModule):
         try:
             self.download_archive()
         except Exception as error:
-            raise ConfigError("data.root", str(self.parent),
-                              f"{folder.name} is not there and the download failed ({error})") from error
-
+            raise ConfigError(
+                "data.root",
+                str(self.parent),
+                f"{folder.name} is not there and the download failed ({error})",
+            ) from error
 
     def download_archive(self) -> None:
         url = self.archive_url.format(suffix="" if self.size == "full" else f"-{self.size}")

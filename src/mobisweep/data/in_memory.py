@@ -1,4 +1,5 @@
-"""The fast path for data sets that fit in memory: one uint8 tensor, augmented a whole batch at a time.
+"""The fast path for data sets that fit in memory: one uint8 tensor, augmented a whole batch at a
+time.
 
 A batch is one fancy-index into the tensor (no per-image Python work, no worker processes), moved to
 the device as uint8, then resized, flipped, translated and normalized there by a single
@@ -41,7 +42,8 @@ class InMemoryDataModule(pl.LightningDataModule):
     """Base of the in-memory data sets: subclasses implement ``load() -> (train, val)`` tensors.
 
     ``train_subset`` / ``val_subset`` keep a fixed random subset (a budget knob for sweeps);
-    ``translate`` is the largest random shift as a fraction of the image, ``flip`` a horizontal flip,
+    ``translate`` is the largest random shift as a fraction of the image, ``flip`` a horizontal
+    flip,
     ``min_scale`` the smallest area of a random crop (1.0: no crop; RandomResizedCrop's ``scale``).
     ``rho`` and ``base_resolution`` are kept for the record: ``resolution`` is what is used.
     """
@@ -49,10 +51,21 @@ class InMemoryDataModule(pl.LightningDataModule):
     mean: tuple[float, ...] = (0.5,)
     std: tuple[float, ...] = (0.5,)
 
-    def __init__(self, num_classes: int, resolution: int, batch_size: int = 128,
-                 train_subset: int | None = None, val_subset: int | None = None,
-                 flip: bool = True, translate: float = 0.1, min_scale: float = 1.0,
-                 channels: int = 3, seed: int = 0, rho: float | None = None, base_resolution: int | None = None) -> None:
+    def __init__(
+        self,
+        num_classes: int,
+        resolution: int,
+        batch_size: int = 128,
+        train_subset: int | None = None,
+        val_subset: int | None = None,
+        flip: bool = True,
+        translate: float = 0.1,
+        min_scale: float = 1.0,
+        channels: int = 3,
+        seed: int = 0,
+        rho: float | None = None,
+        base_resolution: int | None = None,
+    ) -> None:
         super().__init__()
         if not is_integer(batch_size) or batch_size < 1:
             raise ConfigError("data.batch_size", batch_size, "must be a positive integer")
@@ -112,7 +125,8 @@ class InMemoryDataModule(pl.LightningDataModule):
 
         Upsampling (28 px Fashion-MNIST to 56) augments and resizes in one ``grid_sample``.
         Downsampling (64 px Tiny ImageNet to 37) augments at the source size, then resizes with an
-        antialiasing filter, as a resize of the decoded image would: bilinear sampling alone aliases.
+        antialiasing filter, as a resize of the decoded image would: bilinear sampling alone
+        aliases.
         """
         x = images.float().div_(255.0)
         n, source = x.shape[0], x.shape[-1]

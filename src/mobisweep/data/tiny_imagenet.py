@@ -60,7 +60,8 @@ def select_classes(wnids: Sequence[str], classes: int | Sequence[str] | None) ->
 
 
 class _Source:
-    """Members of the data set by their path below ``tiny-imagenet-200/``: a folder or an archive."""
+    """Members of the data set by their path below ``tiny-imagenet-200/``: a folder or an
+    archive."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -87,7 +88,8 @@ class _Source:
 
     def members(self, wanted: set[str] | None = None) -> Iterator[tuple[str, bytes]]:
         """``(name below tiny-imagenet-200/, bytes)``; only names in ``wanted`` when given. A
-        truncated or damaged archive is one line naming it (what was decoded before stays cached)."""
+        truncated or damaged archive is one line naming it (what was decoded before stays
+        cached)."""
         try:
             yield from self._members(wanted)
         except (EOFError, OSError, tarfile.TarError, zipfile.BadZipFile, zlib.error) as error:
@@ -209,7 +211,8 @@ class TinyImageNetDataModule(InMemoryDataModule):
 
 
 def read_cached(path: Path) -> dict[str, np.ndarray] | str:
-    """One class of the cache (``train``, ``val``: N x 64 x 64 x 3 uint8), or what is wrong with it."""
+    """One class of the cache (``train``, ``val``: N x 64 x 64 x 3 uint8), or what is wrong with
+    it."""
     try:
         # Our own handle: np.load leaves its file open when the content is not an archive.
         with path.open("rb") as stream, np.load(stream) as stored:
@@ -229,10 +232,13 @@ def check_cache_space(folder: Path, classes: int) -> None:
     needed = classes * CLASS_CACHE_BYTES
     free = free_bytes(folder)
     if free < needed:
-        raise ConfigError("data.cache_dir", str(folder),
-                          f"the Tiny ImageNet cache of {classes} classes needs {megabytes(needed)}, "
-                          f"{megabytes(free)} free there (set paths.data_dir or data.cache_dir "
-                          "to a larger volume)")
+        raise ConfigError(
+            "data.cache_dir",
+            str(folder),
+            f"the Tiny ImageNet cache of {classes} classes needs {megabytes(needed)}, "
+            f"{megabytes(free)} free there (set paths.data_dir or data.cache_dir "
+            "to a larger volume)",
+        )
 
 
 def _decode_into(source: _Source, folder: Path, wnids: list[str]) -> None:

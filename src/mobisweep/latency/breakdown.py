@@ -39,7 +39,8 @@ def _type_ranges(model: nn.Module) -> Iterator[None]:
 
 def latency_breakdown(model: nn.Module, resolution: int, *, batch_size: int = 1, runs: int = 20,
                       warmup: int = 5, channels_last: bool = False) -> dict[str, float]:
-    """Milliseconds per forward pass spent in each layer type (``LAYER_TYPES``) and in total, CPU."""
+    """Milliseconds per forward pass spent in each layer type (``LAYER_TYPES``) and in total,
+    CPU."""
     net = copy.deepcopy(model).eval()
     example = torch.randn(batch_size, 3, resolution, resolution)
     if channels_last:

@@ -1,6 +1,8 @@
-"""Measured inference latency: eval mode, no grad, warm-up, then timed runs until the spread settles.
+"""Measured inference latency: eval mode, no grad, warm-up, then timed runs until the spread
+settles.
 
-Backends: ``eager`` (PyTorch, NCHW), ``channels_last`` (PyTorch, NHWC memory format), ``onnxruntime``
+Backends: ``eager`` (PyTorch, NCHW), ``channels_last`` (PyTorch, NHWC memory format),
+``onnxruntime``
 (after ``torch.onnx.export``; ``pip install mobisweep[onnx]``). Devices: ``cpu`` and ``cuda`` (timed
 with CUDA events after a synchronize). The figure reports the median, p90, mean, IQR and the
 coefficient of variation (stdev / mean) of the timed runs; it is flagged ``noisy`` when the CV never

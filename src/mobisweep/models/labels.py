@@ -1,4 +1,5 @@
-"""How mobisweep names a model: the paper's way (``0.75 MobileNet-192``), one rule for every output."""
+"""How mobisweep names a model: the paper's way (``0.75 MobileNet-192``), one rule for every
+output."""
 
 from __future__ import annotations
 

@@ -75,7 +75,10 @@ def check_training_fits(params: int, activations: int, batch_size: int, resoluti
 
 def _refuse(need: int, need_one: int, limit: int, resolution: int, batch_size: int, what: str,
             where: str, how: str = "") -> None:
-    """Name the field to change: the resolution where even one image does not fit, else the batch."""
+    """Name the field to change: the resolution where even one image does not fit, else the
+    batch."""
     field, value = ("data.resolution", resolution) if need_one > limit \
         else ("data.batch_size", batch_size)
-    raise ConfigError(field, value, f"{what} {gib(need)}{how}, more than the {gib(limit)} of {where}")
+    raise ConfigError(
+        field, value, f"{what} {gib(need)}{how}, more than the {gib(limit)} of {where}"
+    )

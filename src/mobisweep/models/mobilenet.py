@@ -4,7 +4,8 @@ The body is the paper's Table 1 written as data (``TABLE_1``); ``MobileNetV1`` w
 reproduce the paper's variants:
 
 * ``alpha``, the width multiplier: every layer's output channels become
-  ``make_divisible(alpha * channels, channel_divisor)``, never below ``min_channels``. For the paper's
+  ``make_divisible(alpha * channels, channel_divisor)``, never below ``min_channels``. For the
+  paper's
   α ∈ {1, 0.75, 0.5, 0.25} every product is already a multiple of 8, so the rounding changes nothing
   there and the paper's figures are reproduced exactly; it only matters for continuous α.
 * ``depth``, how many of the five repeated 14×14×512 separable layers are kept: 5 is the paper's
@@ -47,7 +48,8 @@ def conv_bn_relu(in_channels: int, out_channels: int, kernel_size: int, stride: 
 
 
 class DepthwiseSeparable(nn.Sequential):
-    """Depthwise 3×3 conv then pointwise 1×1 conv, each with BatchNorm and ReLU (the paper's Fig. 3)."""
+    """Depthwise 3×3 conv then pointwise 1×1 conv, each with BatchNorm and ReLU (the paper's Fig.
+    3)."""
 
     def __init__(self, in_channels: int, out_channels: int, stride: int) -> None:
         super().__init__()

@@ -1,4 +1,5 @@
-"""A name -> builder registry, so that a string names a model (as in timm): ``conf/model/mobilenet.yaml``
+"""A name -> builder registry, so that a string names a model (as in timm):
+``conf/model/mobilenet.yaml``
 builds through it (``_target_: mobisweep.models.create_model``, ``name: mobilenet_v1``)."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """MobileNet v1's Table 1 as data, and the checks of MobileNet's arguments against it.
 
-Nothing here imports torch: a config is refused (``mobisweep.config.validate``) before the training stack
+Nothing here imports torch: a config is refused (``mobisweep.config.validate``) before the training
+stack
 loads, and ``mobilenet.py`` builds the network by walking the same table.
 """
 
@@ -77,8 +78,11 @@ def validate_args(*, alpha: float, depth: int, block: str, num_classes: int, dro
     if not is_number(alpha) or not alpha > 0 or not math.isfinite(alpha):
         raise ConfigError("alpha", alpha, "the width multiplier must be a finite number > 0")
     if not is_integer(depth) or not 0 <= depth <= PAPER_DEPTH:
-        raise ConfigError("depth", depth,
-                          f"must be an integer in 0..{PAPER_DEPTH} (repeated 14x14x512 layers kept)")
+        raise ConfigError(
+            "depth",
+            depth,
+            f"must be an integer in 0..{PAPER_DEPTH} (repeated 14x14x512 layers kept)",
+        )
     if block not in BLOCKS:
         raise ConfigError("block", block, f"must be one of {', '.join(BLOCKS)}")
     if not is_integer(num_classes) or num_classes < 1:
@@ -112,7 +116,8 @@ ARGUMENTS = {"alpha": 1.0, "depth": PAPER_DEPTH, "block": "separable", "num_clas
 
 
 def check_arguments(model: Mapping[str, Any]) -> None:
-    """A MobileNet config's arguments checked as ``MobileNetV1`` checks them, without building it."""
+    """A MobileNet config's arguments checked as ``MobileNetV1`` checks them, without building
+    it."""
     args = {**ARGUMENTS, **{k: model[k] for k in ARGUMENTS if k in model}}
     validate_args(**args)
     check_weights(alpha=args["alpha"], depth=args["depth"], block=args["block"],

@@ -90,14 +90,16 @@ class Trend:
     slope: float  # change of the gap per doubling of the budget, as a fraction
     se: float
     budgets: int
-    centre: tuple[float, float]  # the weighted means of log2(epochs) and of the gap: the fit's pivot
+    # the weighted means of log2(epochs) and of the gap: the fit's pivot
+    centre: tuple[float, float]
 
     def gap_at(self, epochs: float) -> float:
         return self.centre[1] + self.slope * (math.log2(epochs) - self.centre[0])
 
 
 def trend(found: Sequence[Rung]) -> Trend | None:
-    """The gap's slope against log2(epochs) over every rung (inverse-variance weighted least squares).
+    """The gap's slope against log2(epochs) over every rung (inverse-variance weighted least
+    squares).
 
     The one-step rule compares two rungs only, so one noisy rung can pass it vacuously; the slope
     over the whole ladder weighs every budget by its precision. None under three rungs, or where a
@@ -125,7 +127,8 @@ def leader(comparison: Comparison, rung: Rung) -> str:
 
 
 def verdict(comparison: Comparison, found: Sequence[Rung]) -> str:
-    """At the largest budget: who is ahead, and whether the gap still moved from the budget before."""
+    """At the largest budget: who is ahead, and whether the gap still moved from the budget
+    before."""
     last = found[-1]
     text = (f"at {_epochs(last.epochs)}: {leader(comparison, last)} "
             f"({100 * last.gap:+.2f} ± {100 * last.se:.2f}, n={last.n})")

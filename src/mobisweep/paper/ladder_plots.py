@@ -28,18 +28,34 @@ def draw_gap_vs_budget(name: str, rows: Sequence[dict[str, str]], out: Path) -> 
     blue, red = "#1f77b4", "#d62728"
     ax.fill_between(epochs, [g - b for g, b in zip(gap, band)], [g + b for g, b in zip(gap, band)],
                     color=blue, alpha=0.2, label="± 2 standard errors")
-    ax.plot(epochs, gap, "o-", color=blue,
-            label=f"mobisweep (mean of n={'/'.join(sorted({str(r.n) for r in found}))} paired seeds)")
+    ax.plot(
+        epochs,
+        gap,
+        "o-",
+        color=blue,
+        label=f"mobisweep (mean of n={'/'.join(sorted({str(r.n) for r in found}))} paired seeds)",
+    )
     for rung in found:
-        ax.annotate(f"{100 * rung.gap:+.1f}", (rung.epochs, 100 * rung.gap), textcoords="offset points",
-                    xytext=(0, 8), ha="center", fontsize=8, color=blue)
+        ax.annotate(
+            f"{100 * rung.gap:+.1f}",
+            (rung.epochs, 100 * rung.gap),
+            textcoords="offset points",
+            xytext=(0, 8),
+            ha="center",
+            fontsize=8,
+            color=blue,
+        )
     slope = trend(found)
     if slope is not None:
         ax.plot(epochs, [100 * slope.gap_at(e) for e in epochs],
                 ":", color="grey", label=f"weighted fit over {slope.budgets} budgets: "
                 f"{100 * slope.slope:+.2f} ± {100 * slope.se:.2f} per doubling")
-    ax.axhline(comparison.paper_gap, color=red, ls="--",
-               label=f"the paper, ImageNet ({comparison.paper_source}): {comparison.paper_gap:+.1f}")
+    ax.axhline(
+        comparison.paper_gap,
+        color=red,
+        ls="--",
+        label=f"the paper, ImageNet ({comparison.paper_source}): {comparison.paper_gap:+.1f}",
+    )
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xscale("log", base=2)
     ax.set_xticks(epochs, [str(e) for e in epochs])

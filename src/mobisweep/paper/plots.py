@@ -1,7 +1,7 @@
 """Each reference experiment's figures, drawn from its committed CSVs alone.
 
 ``vs_paper.png``: mobisweep's points and the paper's on the same axes: top-1 relative to the
-experiment's reference network against mult-adds relative to it (log x), so a 50-class, 64 px
+experiment's anchor network against mult-adds relative to it (log x), so a 50-class, 64 px
 reproduction and the paper's ImageNet at 224 px can be read together. The Pareto front of
 mobisweep's points is marked; labels are placed so that none overlaps another label or a point.
 ``curves.png``: validation top-1 per epoch of every point (mean over seeds, ± sd band).
@@ -30,9 +30,10 @@ from mobisweep.results.trials_csv import TRIALS_FILE
 @dataclass(frozen=True)
 class Experiment:
     title: str
-    is_reference: Callable[[Point], bool]  # the network everything is measured against
+    # The anchor: the network every other point is measured relative to (MobileNet 1.0 at ρ 1).
+    is_anchor: Callable[[Point], bool]
     label: Callable[[Point], str]
-    paper: tuple[tuple[int, str, str], ...]  # (table, row name, label), the first one the reference
+    paper: tuple[tuple[int, str, str], ...]  # (table, row name, label), the first one the anchor
 
 
 def _mobilenet_label(point: Point) -> str:
@@ -77,7 +78,7 @@ def _describe(found: Sequence[Point]) -> str:
 @dataclass
 class VsPaper:
     """An experiment's points and the paper's on the same axes: mult-adds and top-1 relative to the
-    experiment's reference network (the paper's relative to its own)."""
+    experiment's anchor network (the paper's relative to its own)."""
 
     name: str
     title: str
@@ -85,18 +86,18 @@ class VsPaper:
     ours: list[tuple[float, float, float, Point]]  # (x, y, y's sd, point)
     theirs: list[tuple[float, float, str]]  # (x, y, label)
     front: list[tuple[float, float, float, Point]]  # ours on the Pareto front, by x
-    reference_label: str
-    paper_reference_label: str
+    anchor_label: str
+    paper_anchor_label: str
     label: Callable[[Point], str]
 
     @property
     def x_title(self) -> str:
-        return (f"mult-adds relative to {self.reference_label} (log); the paper's relative to "
-                f"{self.paper_reference_label}")
+        return (f"mult-adds relative to {self.anchor_label} (log); the paper's relative to "
+                f"{self.paper_anchor_label}")
 
     @property
     def y_title(self) -> str:
-        return f"top-1 relative to {self.reference_label} (paper: {self.paper_reference_label})"
+        return f"top-1 relative to {self.anchor_label} (paper: {self.paper_anchor_label})"
 
     @property
     def ours_name(self) -> str:
@@ -111,23 +112,23 @@ def experiment_of(study_name: str) -> str | None:
 
 
 def vs_paper(name: str, rows: list[dict[str, str]]) -> VsPaper | None:
-    """None where the experiment's reference network was not among the trials."""
+    """None where the experiment's anchor network was not among the trials."""
     experiment = EXPERIMENTS[name]
     found = points(rows)
     try:
-        reference = next(p for p in found if experiment.is_reference(p))
+        anchor = next(p for p in found if experiment.is_anchor(p))
     except (StopIteration, KeyError, ValueError):
         return None
     paper_rows: list[tuple[PaperRow, str]] = [(paper_row(t, n), label)
                                               for t, n, label in experiment.paper]
     paper_ref = paper_rows[0][0]
-    ours = [(p.figure(metrics.MULT_ADDS.name) / reference.figure(metrics.MULT_ADDS.name),
-             p.mean / reference.mean, (p.sd or 0) / reference.mean, p) for p in found]
+    ours = [(p.figure(metrics.MULT_ADDS.name) / anchor.figure(metrics.MULT_ADDS.name),
+             p.mean / anchor.mean, (p.sd or 0) / anchor.mean, p) for p in found]
     theirs = [(r.mult_adds_M / paper_ref.mult_adds_M, r.top1 / paper_ref.top1, label)
               for r, label in paper_rows]
     front = [ours[i] for i in pareto_front([(o[1], o[0]) for o in ours], ("maximize", "minimize"))]
     return VsPaper(name, experiment.title, found, ours, theirs, sorted(front, key=lambda o: o[0]),
-                   experiment.label(reference), paper_rows[0][1], experiment.label)
+                   experiment.label(anchor), paper_rows[0][1], experiment.label)
 
 
 def draw_vs_paper(name: str, rows: list[dict[str, str]], out: Path) -> Path | None:
@@ -237,7 +238,7 @@ def draw_all(folder: Path) -> list[Path]:
 @dataclass(frozen=True)
 class BesidePaper:
     """A study of one of the paper's experiments, for its report: the experiment's title, and its
-    points beside the paper's where its reference network was trained."""
+    points beside the paper's where its anchor network was trained."""
 
     title: str
     panel: VsPaper | None

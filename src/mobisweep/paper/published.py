@@ -40,8 +40,16 @@ def _mobilenet(table: int, name: str, alpha: float, resolution: int, mult_adds: 
 
 
 PAPER_ROWS: tuple[PaperRow, ...] = (
-    PaperRow(4, "Conv MobileNet", ("model.block=full",), 4866, 29.3, 71.7, without_fc=True,
-             note="the paper's 4866 M leaves out the FC layer ({fc:,.2f} M mult-adds)"),
+    PaperRow(
+        4,
+        "Conv MobileNet",
+        ("model.block=full",),
+        4866,
+        29.3,
+        71.7,
+        without_fc=True,
+        note="the paper's 4866 M leaves out the FC layer ({fc:,.2f} M mult-adds)",
+    ),
     _mobilenet(4, "MobileNet", 1.0, 224, 569, 4.2, 70.6),
     _mobilenet(5, "0.75 MobileNet", 0.75, 224, 325, 2.6, 68.4),
     PaperRow(5, "Shallow MobileNet", ("model.depth=0",), 307, 2.9, 65.3),
@@ -53,20 +61,48 @@ PAPER_ROWS: tuple[PaperRow, ...] = (
     _mobilenet(7, "1.0 MobileNet-192", 1.0, 192, 418, 4.2, 69.1),
     _mobilenet(7, "1.0 MobileNet-160", 1.0, 160, 290, 4.2, 67.2),
     _mobilenet(7, "1.0 MobileNet-128", 1.0, 128, 186, 4.2, 64.4),
-    PaperRow(8, "GoogleNet", ("model=googlenet",), 1550, 6.8, 69.8,
-             note="torchvision's GoogLeNet uses 3x3 kernels where Inception v1's '5x5' branch has "
-                  "5x5 (kept for its ported weights), so it counts fewer mult-adds and params"),
-    PaperRow(8, "VGG 16", ("model=vgg16",), 15300, 138, 71.5,
-             note="the paper's 15300 M is about the convolutions alone ({conv:,.0f} M); the three FC "
-                  "layers add {fc:,.0f} M"),
+    PaperRow(
+        8,
+        "GoogleNet",
+        ("model=googlenet",),
+        1550,
+        6.8,
+        69.8,
+        note="torchvision's GoogLeNet uses 3x3 kernels where Inception v1's '5x5' branch has "
+        "5x5 (kept for its ported weights), so it counts fewer mult-adds and params",
+    ),
+    PaperRow(
+        8,
+        "VGG 16",
+        ("model=vgg16",),
+        15300,
+        138,
+        71.5,
+        note="the paper's 15300 M is about the convolutions alone ({conv:,.0f} M); the three FC "
+        "layers add {fc:,.0f} M",
+    ),
     _mobilenet(8, "1.0 MobileNet-224", 1.0, 224, 569, 4.2, 70.6),
     _mobilenet(9, "0.50 MobileNet-160", 0.5, 160, 76, 1.32, 60.2),
-    PaperRow(9, "Squeezenet", ("model=squeezenet",), 1700, 1.25, 57.5,
-             note="the paper's 1700 M is about twice SqueezeNet 1.0's {mult_adds:,.0f} M mult-adds: a "
-                  "FLOP count (2 per mult-add: {flops:,.0f} M), not mult-adds"),
-    PaperRow(9, "AlexNet", ("model=alexnet",), 720, 60, 57.2,
-             note="torchvision's AlexNet is the one-tower variant (64-192-384-256-256 channels), "
-                  "not the paper's original two-tower network"),
+    PaperRow(
+        9,
+        "Squeezenet",
+        ("model=squeezenet",),
+        1700,
+        1.25,
+        57.5,
+        note="the paper's 1700 M is about twice SqueezeNet 1.0's {mult_adds:,.0f} M mult-adds: a "
+        "FLOP count (2 per mult-add: {flops:,.0f} M), not mult-adds",
+    ),
+    PaperRow(
+        9,
+        "AlexNet",
+        ("model=alexnet",),
+        720,
+        60,
+        57.2,
+        note="torchvision's AlexNet is the one-tower variant (64-192-384-256-256 channels), "
+        "not the paper's original two-tower network",
+    ),
 )
 
 # Table 2: share of mult-adds and of parameters per layer type, MobileNet 1.0-224.

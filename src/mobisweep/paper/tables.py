@@ -84,8 +84,11 @@ def alpha_rho(rows: list[dict[str, str]]) -> list[str]:
         cells = [f"{top1_text(grid[(alpha, rho)])} · "
                  f"{grid[(alpha, rho)].figure(metrics.MULT_ADDS.name):.2f} M" for rho in RHOS]
         lines.append(f"| {alpha} | " + " | ".join(cells) + " |")
-    lines += ["", f"| paper (ImageNet, 224 px) | top-1 | here ({_px(grid[(1.0, 1.0)])} px) | top-1 |",
-              "|---|---|---|---|"]
+    lines += [
+        "",
+        f"| paper (ImageNet, 224 px) | top-1 | here ({_px(grid[(1.0, 1.0)])} px) | top-1 |",
+        "|---|---|---|---|",
+    ]
     for alpha in ALPHAS:
         lines.append(f"| {alpha} MobileNet-224 | {paper_top1(6, f'{alpha} MobileNet-224')} % | "
                      f"α {alpha}, ρ 1 | {top1_text(grid[(alpha, 1.0)])} |")
@@ -102,8 +105,8 @@ def alpha_rho(rows: list[dict[str, str]]) -> list[str]:
         "",
         f"- Spearman rank correlation of top-1 with log mult-adds over the 16 points: "
         f"{spearman(log_cost, accuracy):.3f} (the paper: accuracy falls smoothly with mult-adds).",
-        f"- Of the {steps.total} steps to a smaller α at each ρ and to a smaller ρ at each α, top-1 "
-        f"falls at {steps.falls}; rises within two standard errors (ties): {len(steps.ties)}"
+        f"- Of the {steps.total} steps to a smaller α at each ρ and to a smaller ρ at each α, "
+        f"top-1 falls at {steps.falls}; rises within two standard errors (ties): {len(steps.ties)}"
         f"{': ' + '; '.join(steps.ties) if steps.ties else ''}; rises beyond them: "
         f"{len(steps.rises)}{': ' + '; '.join(steps.rises) if steps.rises else ''}.",
         f"- α alone (ρ 1): {' → '.join(pct(v) for v in by_alpha)} % (the paper: 70.6 → 68.4 → "
@@ -147,34 +150,46 @@ def dw_vs_full(rows: list[dict[str, str]], curves: dict | None = None) -> list[s
     for block, name in (("full", "Conv MobileNet"), ("separable", "MobileNet")):
         paper = paper_row(4, name)
         point = by[block]
-        lines.append(f"| {name} (`model.block={block}`) | {paper.top1} % | {paper.mult_adds_M:g} M "
-                     f"| {top1_text(point)} | {point.figure(metrics.MULT_ADDS.name):.2f} M | "
-                     f"{point.figure(metrics.PARAMS.name):.3f} M | {levelled_off(point, curves or {})} |")
+        lines.append(
+            f"| {name} (`model.block={block}`) | {paper.top1} % | {paper.mult_adds_M:g} M "
+            f"| {top1_text(point)} | {point.figure(metrics.MULT_ADDS.name):.2f} M | "
+            f"{point.figure(metrics.PARAMS.name):.3f} M | {levelled_off(point, curves or {})} |"
+        )
     mean, sd, n = paired_difference(by["full"], by["separable"])
-    ratio = by["full"].figure(metrics.MULT_ADDS.name) / by["separable"].figure(metrics.MULT_ADDS.name)
+    ratio = by["full"].figure(metrics.MULT_ADDS.name) / by["separable"].figure(
+        metrics.MULT_ADDS.name
+    )
     lines += ["", f"- Full minus separable: {_difference_text(mean, sd, n)} at {ratio:.1f}x the "
                   f"mult-adds; +1.1 in the paper at 8.6x (4866 M without the FC layer vs 569 M)."]
     return lines
 
 
-BASELINE_NAMES = {"mobilenet": ("1.0 MobileNet-224", 8), "googlenet": ("GoogleNet", 8),
-                  "vgg16": ("VGG 16", 8), "squeezenet": ("Squeezenet", 9), "alexnet": ("AlexNet", 9)}
+BASELINE_NAMES = {
+    "mobilenet": ("1.0 MobileNet-224", 8),
+    "googlenet": ("GoogleNet", 8),
+    "vgg16": ("VGG 16", 8),
+    "squeezenet": ("Squeezenet", 9),
+    "alexnet": ("AlexNet", 9),
+}
 
 
 def recipe(point: Point) -> str:
     """``SGD 0.01, 2 epochs warm-up``: the optimizer setting a baseline trained under."""
     warmup = point.config("warmup_epochs")
-    return (f"{point.config('optimizer') or '?'} {point.config('lr') or '?'}"
-            + (f", {float(warmup):g} epoch{'' if float(warmup) == 1 else 's'} warm-up" if warmup else ""))
+    return f"{point.config('optimizer') or '?'} {point.config('lr') or '?'}" + (
+        f", {float(warmup):g} epoch{'' if float(warmup) == 1 else 's'} warm-up" if warmup else ""
+    )
 
 
 def baselines(rows: list[dict[str, str]]) -> list[str]:
     found = sorted(points(rows), key=lambda p: -p.mean)
     classes = found[0].config("num_classes")
     chance = 1 / float(classes) if classes else None
-    lines = [f"| model | recipe | paper top-1 | paper mult-adds | top-1 here ({_px(found[0])} px) | "
-             f"{'× chance | ' if chance else ''}mult-adds here | params here |",
-             f"|---|---|---|---|---|{'---|' if chance else ''}---|---|"]
+    lines = [
+        f"| model | recipe | paper top-1 | paper mult-adds | top-1 here ({_px(found[0])} px) | "
+        f"{'× chance | ' if chance else ''}mult-adds here | params here |",
+        f"|---|---|---|---|---|{'---|' if chance else ''}---|---|",
+    ]
     for point in found:
         name, table = BASELINE_NAMES[point.network]
         paper = paper_row(table, name)
@@ -219,7 +234,10 @@ def budget_table(folder: Path) -> list[str]:
                   for k in BUDGET_KEYS}
         seeds = sorted({r.get("seed") or r["config/seed"] for r in rows}, key=_natural)
         hours = sum(float(r["wall_seconds"] or 0) for r in rows) / 3600
-        one = lambda key: ", ".join(values[key])
+
+        def one(key: str, values: dict = values) -> str:
+            return ", ".join(values[key])
+
         # A sweep over baselines trains each network under its own optimizer setting.
         optimizer = (f"{one('optimizer')} {one('lr')}" if len(values["optimizer"]) == 1
                      else "per network (below)")

@@ -21,7 +21,7 @@ from mobisweep.core import metrics
 from mobisweep.core.pareto import hypervolume, pareto_front
 from mobisweep.replay.simulator import ENDED, EPOCHS, RECORDED, STARTED, objectives_of
 from mobisweep.replay.table import RecordedTable, RecordedTrial
-from mobisweep.results.summary import reference_point
+from mobisweep.results.summary import hypervolume_origin
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class WholeTable:
 
     drawn: Sequence[RecordedTrial]
     directions: Sequence[str]
-    reference: Sequence[float]  # the hypervolume's reference point
+    origin: Sequence[float]  # the point the hypervolume is measured from
     volume: float
     seconds: float
     macs: float
@@ -68,14 +68,14 @@ class WholeTable:
 
     def share(self, values: Sequence[Sequence[float]]) -> float:
         """The hypervolume of ``values`` as a share of the whole table's."""
-        return hypervolume(values, self.directions, self.reference) / self.volume if values else 0.0
+        return hypervolume(values, self.directions, self.origin) / self.volume if values else 0.0
 
 
 def whole_table(table: RecordedTable, objectives: Sequence[str], directions: Sequence[str],
                 seed: int) -> WholeTable:
     drawn = [table.draw(point, seed) for point in table.points]
     values = [list(objectives_of(r, objectives).values()) for r in drawn]
-    reference = reference_point(values, directions)
+    reference = hypervolume_origin(values, directions)
     front = set(pareto_front(values, directions))
     return WholeTable(drawn, list(directions), reference,
                       hypervolume(values, directions, reference),

@@ -1,4 +1,5 @@
-"""What a finished sweep leaves: the summary on the console, ``trials.csv``, the report, W&B's run."""
+"""What a finished sweep leaves: the summary on the console, ``trials.csv``, the report, W&B's
+run."""
 
 from __future__ import annotations
 

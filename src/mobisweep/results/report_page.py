@@ -114,7 +114,7 @@ def plotly_report(summary: SweepSummary, panels: list[PanelData], beside: Beside
             hovertemplate="%{text}<br>%{y:.3f}<br>%{x:.3g}×<extra></extra>"), row=prow, col=pcol)
         xs = [o[0] for o in paper.ours] + [t[0] for t in paper.theirs]
         _axis(figure, xs, True, "mult-adds relative to the reference network (log)", prow, pcol)
-        figure.update_yaxes(title_text=f"top-1 relative to {paper.reference_label}", row=prow,
+        figure.update_yaxes(title_text=f"top-1 relative to {paper.anchor_label}", row=prow,
                             col=pcol)
     figure.update_layout(height=475 * rows, autosize=True,
                          legend={"orientation": "h", "y": -0.08, "x": 0},
@@ -140,7 +140,8 @@ def plotly_report(summary: SweepSummary, panels: list[PanelData], beside: Beside
 
 TABLE_FIGURES = (metrics.TOP5, metrics.MULT_ADDS, metrics.PARAMS, metrics.LATENCY)
 _SORT_JS = """<script>
-document.querySelectorAll('table.trials th').forEach((th, column) => th.addEventListener('click', () => {
+document.querySelectorAll('table.trials th').forEach((th, column) =>
+    th.addEventListener('click', () => {
   const body = th.closest('table').tBodies[0], rows = Array.from(body.rows);
   const up = th.dataset.order !== 'up'; th.dataset.order = up ? 'up' : 'down';
   const key = r => { const t = r.cells[column].dataset.v ?? r.cells[column].textContent;

@@ -38,8 +38,12 @@ def open_summary(target: str, study_name: str | None = None) -> tuple[SweepSumma
         return summary_from_csv(path / TRIALS_FILE, study_name or path.name), path
     if path.is_file() and path.suffix == ".csv":
         return summary_from_csv(path, study_name or path.parent.name), path.parent
-    raise ConfigError("target", target, f"neither a sweep folder (with {STUDY_DB} or {TRIALS_FILE}),"
-                                        f" a {TRIALS_FILE} nor a storage URL")
+    raise ConfigError(
+        "target",
+        target,
+        f"neither a sweep folder (with {STUDY_DB} or {TRIALS_FILE}),"
+        f" a {TRIALS_FILE} nor a storage URL",
+    )
 
 
 def _from_storage(url: str, study_name: str | None, default: str | None = None) -> SweepSummary:
@@ -93,13 +97,21 @@ def summary_from_csv(path: Path, study_name: str) -> SweepSummary:
         number = int(record["number"])
         values = [float(record[o]) for o in objectives] if record["state"] == "COMPLETE" else None
         config = {k: _value(record.get(f"config/{k}")) for k in CONFIG_COLUMNS}
-        row = TrialRow(number, record["state"], {p: _value(record[p]) for p in params
-                                                 if record[p] != ""}, values,
-                       figures={f: _figure(record[f]) for f in metrics.BY_NAME
-                                if record.get(f) not in (None, "")},
-                       note=record.get("note", ""), result_path=record.get("result_path") or None,
-                       rank=_value(record.get("pareto_rank")), config=config,
-                       curves=curves.get(number, []), wall_seconds=_value(record.get("wall_seconds")))
+        row = TrialRow(
+            number,
+            record["state"],
+            {p: _value(record[p]) for p in params if record[p] != ""},
+            values,
+            figures={
+                f: _figure(record[f]) for f in metrics.BY_NAME if record.get(f) not in (None, "")
+            },
+            note=record.get("note", ""),
+            result_path=record.get("result_path") or None,
+            rank=_value(record.get("pareto_rank")),
+            config=config,
+            curves=curves.get(number, []),
+            wall_seconds=_value(record.get("wall_seconds")),
+        )
         row.label = _label(row, path.parent)
         rows.append(row)
     directions = [metrics.BY_NAME[o].direction for o in objectives]

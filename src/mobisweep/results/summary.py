@@ -41,7 +41,8 @@ class TrialRow:
     note: str = ""
     result_path: str | None = None
     rank: int | None = None  # Pareto rank among complete trials (0 = on the front)
-    label: str = ""  # alpha-resolution for MobileNet (the paper's "0.75 MobileNet-192"), else the model
+    # alpha-resolution for MobileNet (the paper's "0.75 MobileNet-192"), else the model
+    label: str = ""
     config: dict[str, Any] = field(default_factory=dict)  # the trial's flat config (result.json)
     curves: list[dict[str, float]] = field(default_factory=list)  # per epoch (result.json)
     wall_seconds: float | None = None
@@ -59,7 +60,7 @@ class SweepSummary:
     directions: list[str]
     rows: list[TrialRow]
     hypervolume: float | None
-    reference: list[float] | None
+    hypervolume_origin: list[float] | None
 
     def count(self, state: str) -> int:
         return sum(row.state == state for row in self.rows)
@@ -128,15 +129,17 @@ def repeats(rows: Sequence[TrialRow], figure: str = metrics.TOP1.name) -> dict[t
     return {point: mean_sd(v) for point, v in values.items()}
 
 
-def reference_point(values: Sequence[Sequence[float]], directions: Sequence[str]) -> list[float]:
-    """10 % of each objective's range beyond its worst observed value (a fixed rule, stated)."""
-    reference = []
+def hypervolume_origin(values: Sequence[Sequence[float]], directions: Sequence[str]) -> list[float]:
+    """The point the hypervolume is measured from (the literature's "reference point"; mobisweep
+    keeps "reference" for its committed sweeps): 10 % of each objective's range beyond its worst
+    observed value (a fixed rule, stated)."""
+    origin = []
     for k, direction in enumerate(directions):
         column = [v[k] for v in values]
         spread = (max(column) - min(column)) or abs(max(column)) or 1.0
         worst = min(column) if direction == "maximize" else max(column)
-        reference.append(worst - 0.1 * spread if direction == "maximize" else worst + 0.1 * spread)
-    return reference
+        origin.append(worst - 0.1 * spread if direction == "maximize" else worst + 0.1 * spread)
+    return origin
 
 
 def summarize_study(study: optuna.Study, objectives: Sequence[str]) -> SweepSummary:
@@ -150,11 +153,11 @@ def summarize_rows(study_name: str, objectives: Sequence[str], directions: Seque
     """Pareto ranks of the complete trials, and the hypervolume of their objectives."""
     directions = list(directions)
     complete = [row for row in rows if row.state == "COMPLETE" and row.values is not None]
-    volume = reference = None
+    volume = origin = None
     if complete:
         ranks = non_dominated_sort([row.values for row in complete], directions)
         for row, rank in zip(complete, ranks):
             row.rank = rank
-        reference = reference_point([row.values for row in complete], directions)
-        volume = hypervolume([row.values for row in complete], directions, reference)
-    return SweepSummary(study_name, list(objectives), directions, rows, volume, reference)
+        origin = hypervolume_origin([row.values for row in complete], directions)
+        volume = hypervolume([row.values for row in complete], directions, origin)
+    return SweepSummary(study_name, list(objectives), directions, rows, volume, origin)

@@ -38,8 +38,8 @@ def summary_table(summary: SweepSummary) -> Table:
              f"{summary.count('FAIL')} failed, {over} skipped (over budget), "
              f"{summary.count('PRUNED') - over} pruned; {len(summary.front)} on the Pareto front")
     if summary.hypervolume is not None:
-        reference = ", ".join(_fmt(r) for r in summary.reference)
-        title += f", hypervolume {summary.hypervolume:.4g} (reference [{reference}])"
+        origin = ", ".join(_fmt(r) for r in summary.hypervolume_origin)
+        title += f", hypervolume {summary.hypervolume:.4g} (from [{origin}])"
     table = Table(title=title)
     short = [name.rsplit(".", 1)[-1] for name in param_names]  # model.alpha -> alpha
     by_point = repeats(summary.rows)

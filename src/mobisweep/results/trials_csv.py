@@ -51,7 +51,9 @@ def read_csv(path: Path, required: Sequence[str], kind: str = TRIALS_FILE
     for line, row in enumerate(rows, start=2):
         if None in row or None in row.values():
             fields = len(columns) + len(row.get(None) or []) - list(row.values()).count(None)
-            raise damaged(f"line {line} has {fields} of {len(columns)} fields: truncated or damaged")
+            raise damaged(
+                f"line {line} has {fields} of {len(columns)} fields: truncated or damaged"
+            )
         for column in numeric & row.keys():
             value = row[column]
             if value in ("", "True", "False"):  # not measured; a noisy-latency flag

@@ -1,4 +1,5 @@
-"""A study's summary as one W&B run (``job_type: summary``): every trial as a table, Pareto plots."""
+"""A study's summary as one W&B run (``job_type: summary``): every trial as a table, Pareto
+plots."""
 
 from __future__ import annotations
 
@@ -17,8 +18,16 @@ def log_to_wandb(summary: SweepSummary, project: str, mode: str, directory: Path
 
     figures = [f.name for f in metrics.SUMMARY]
     columns = ["number", "state", "pareto", *summary.param_names, *figures]
-    data = [[row.number, row.state, row.rank == 0, *(row.params.get(n) for n in summary.param_names),
-             *(row.figures.get(f) for f in figures)] for row in summary.rows]
+    data = [
+        [
+            row.number,
+            row.state,
+            row.rank == 0,
+            *(row.params.get(n) for n in summary.param_names),
+            *(row.figures.get(f) for f in figures),
+        ]
+        for row in summary.rows
+    ]
     directory.mkdir(parents=True, exist_ok=True)
     run = wandb.init(project=project, entity=entity, group=summary.study_name, job_type="summary",
                      name=f"{summary.study_name}-summary", mode=mode, dir=str(directory),

@@ -49,7 +49,10 @@ def check_arguments(config: DictConfig, space: SearchSpace, directions: Sequence
             continue
         # A config group with no default (``baseline: null``) is no key yet, but a choice.
         groups = OmegaConf.select(config, "hydra.runtime.choices", default=None) or {}
-        if plain not in groups and OmegaConf.select(config, plain, default="<missing>") == "<missing>":
+        if (
+            plain not in groups
+            and OmegaConf.select(config, plain, default="<missing>") == "<missing>"
+        ):
             raise ConfigError(f"hydra.sweeper.params.{name}", None,
                               "names no key of the config (add it with a leading +)")
     if heartbeat_interval < 1 or grace_period <= heartbeat_interval:

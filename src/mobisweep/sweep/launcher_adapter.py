@@ -1,7 +1,7 @@
 """What the sweeper needs of Hydra's launchers beyond their public API, in one module.
 
 - Hydra's basic launcher runs a job in the sweeper's own process (only its main thread takes
-  Ctrl-C and SIGTERM): its class lives in ``hydra._internal``.
+  Ctrl-C and SIGTERM): its class lives in ``hydra._internal``, and is told by its name.
 - joblib's launcher keeps its worker processes in loky's reusable executor, a private module
   global: killing them is the only way to stop a trial it runs without waiting for it.
 - submitit says a job ended without a result (cancelled, past its time, killed) by one exception.
@@ -11,6 +11,8 @@ Each is one import or attribute; if a launcher renames one, this is the module t
 from __future__ import annotations
 
 from hydra.plugins.launcher import Launcher
+
+BASIC_LAUNCHER = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
 
 
 def ended_without_result(error: BaseException) -> bool:
@@ -26,9 +28,9 @@ def ended_without_result(error: BaseException) -> bool:
 
 def runs_in_process(launcher: Launcher) -> bool:
     """Whether the launcher runs its jobs inside this process (Hydra's basic launcher)."""
-    from hydra._internal.core_plugins.basic_launcher import BasicLauncher
-
-    return isinstance(launcher, BasicLauncher)
+    # By name: Hydra's plugin scan may import its core plugins again, making a second class object.
+    kind = type(launcher)
+    return f"{kind.__module__}.{kind.__qualname__}" == BASIC_LAUNCHER
 
 
 def kill_joblib_workers(launcher: Launcher) -> None:

@@ -173,7 +173,7 @@ class SweepLoop:
                   self.ended, rate)
         ret = getattr(self, "last_failure", None)
         if ret is not None:
-            ret.return_value  # re-raises the job's exception, with its traceback (as Hydra's)
+            _ = ret.return_value  # re-raises the job's exception, with its traceback (as Hydra's)
         raise RuntimeError(f"{self.failed} of {self.ended} trials failed "
                            f"(max_failure_rate={rate:g})")
 

@@ -38,7 +38,9 @@ class Pruned:
 
 def _error_text(error: BaseException) -> str:
     """A refused value reads as the one-line ConfigError; anything else with its type."""
-    return str(error) if isinstance(error, ConfigError) else f"{type(error).__name__}: {error}"[:1000]
+    return (
+        str(error) if isinstance(error, ConfigError) else f"{type(error).__name__}: {error}"[:1000]
+    )
 
 
 class Recorder:
@@ -48,7 +50,8 @@ class Recorder:
         self.hook = hook or SweepHook()
 
     def refused(self, trial: optuna.Trial, error: BaseException) -> None:
-        """Its config was refused (a value, an override Hydra cannot parse): retrying cannot help."""
+        """Its config was refused (a value, an override Hydra cannot parse): retrying cannot
+        help."""
         trial.set_user_attr(ERROR, _error_text(error))
         trial.set_user_attr(REFUSED, True)
         self.study.tell(trial, state=TrialState.FAIL)

@@ -28,7 +28,8 @@ class Stopper:
 
 
 class OptunaStopper(Stopper):
-    """A study of one objective: ``trial.report(top-1, epoch)`` and its pruner's ``should_prune``."""
+    """A study of one objective: ``trial.report(top-1, epoch)`` and its pruner's
+    ``should_prune``."""
 
     def __init__(self, trial: optuna.Trial) -> None:
         self.trial = trial

@@ -35,7 +35,8 @@ SCHEMA_LOCK_KEY = zlib.crc32(b"mobisweep:schema")
 
 
 def _database_url(url: str | None) -> URL | None:
-    """SQLAlchemy's parse of a database URL; None for no URL, a journal file or an unparsable one."""
+    """SQLAlchemy's parse of a database URL; None for no URL, a journal file or an unparsable
+    one."""
     if not url or "://" not in url or url.startswith(JOURNAL_PREFIX):
         return None
     from sqlalchemy.engine import make_url
@@ -152,7 +153,11 @@ def server_lock(connection: Connection, dialect: str, key: int) -> Iterator[None
     from sqlalchemy import text
 
     if dialect == "postgresql":
-        take, release, value = "SELECT pg_advisory_lock(:key)", "SELECT pg_advisory_unlock(:key)", key
+        take, release, value = (
+            "SELECT pg_advisory_lock(:key)",
+            "SELECT pg_advisory_unlock(:key)",
+            key,
+        )
     elif dialect in ("mysql", "mariadb"):
         take, release, value = "SELECT GET_LOCK(:key, -1)", "SELECT RELEASE_LOCK(:key)", str(key)
     else:

@@ -130,9 +130,15 @@ def queue_retries(study: optuna.Study, trials: Sequence[optuna.trial.FrozenTrial
     """
     retried = {t.user_attrs.get(RETRY_OF) for t in trials}
     for trial in trials:
-        if trial.state != TrialState.FAIL or trial.number in retried or trial.user_attrs.get(REFUSED):
+        if (
+            trial.state != TrialState.FAIL
+            or trial.number in retried
+            or trial.user_attrs.get(REFUSED)
+        ):
             continue
-        failures = trial.user_attrs.get(FAILURES, 0) + (0 if trial.user_attrs.get(INTERRUPTED) else 1)
+        failures = trial.user_attrs.get(FAILURES, 0) + (
+            0 if trial.user_attrs.get(INTERRUPTED) else 1
+        )
         key = point_key(trial_point(trial))
         if failures > max_retries or key in taken or not trial_point(trial):
             continue

@@ -1,7 +1,9 @@
-"""Many workers on one study: a study-wide lock, heartbeats that outlive no worker, and the trials of
+"""Many workers on one study: a study-wide lock, heartbeats that outlive no worker, and the trials
+of
 dead workers failed (and so queued again).
 
-Every worker asks for trials under :func:`study_lock`, so a grid point is queued once and each queued
+Every worker asks for trials under :func:`study_lock`, so a grid point is queued once and each
+queued
 trial is popped by one worker, however many workers share the study. A journal file has no
 heartbeats of its own, so mobisweep records its own in a trial attribute.
 """
@@ -74,7 +76,7 @@ class Heartbeat:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name="mobisweep-heartbeat", daemon=True)
 
-    def __enter__(self) -> "Heartbeat":
+    def __enter__(self) -> Heartbeat:
         self._thread.start()
         return self
 

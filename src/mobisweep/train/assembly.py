@@ -1,6 +1,7 @@
 """One trial assembled and recorded: its config validated once, its model built and counted once,
 its folder claimed, and the files it leaves there (``trial_config.json``, ``checkpoints/last.ckpt``,
-``result.json``). The training itself is ``mobisweep.train.run``; the sweeper uses this module alone."""
+``result.json``). The training itself is ``mobisweep.train.run``; the sweeper uses this module
+alone."""
 
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ def assemble(cfg: DictConfig, cost: Cost | None = None) -> Trial:
 
 
 def training_memory(cfg: DictConfig) -> dict[str, Any]:
-    """What a trial trains in: a GPU's memory where the trainer asks for one, else this machine's."""
+    """What a trial trains in: a GPU's memory where the trainer asks for one, else this
+    machine's."""
     if str(cfg.trainer.get("accelerator")) in ("gpu", "cuda") and torch.cuda.is_available():
         return {"limit": torch.cuda.get_device_properties(0).total_memory, "where": "GPU memory"}
     return {}
@@ -138,7 +140,8 @@ def data_sizes(datamodule: Any) -> dict[str, int]:
 
 
 def training_config(cfg: DictConfig) -> dict[str, Any]:
-    """The trial's configuration as flat ``key: value`` pairs, less what does not change training."""
+    """The trial's configuration as flat ``key: value`` pairs, less what does not change
+    training."""
     flat: dict[str, Any] = {}
 
     def walk(prefix: str, node: Any) -> None:

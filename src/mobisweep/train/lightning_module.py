@@ -21,7 +21,8 @@ SchedulerFactory = Callable[..., torch.optim.lr_scheduler.LRScheduler]
 def parameter_groups(model: nn.Module, weight_decay: float,
                      decay_depthwise: bool) -> list[dict[str, Any]]:
     """Weight decay on conv and linear weights only: never on BatchNorm or biases, and on
-    depthwise filters only if ``decay_depthwise`` (the paper: they have too few parameters to need it).
+    depthwise filters only if ``decay_depthwise`` (the paper: they have too few parameters to need
+    it).
     """
     decay, no_decay, seen = [], [], set()
     for module in model.modules():

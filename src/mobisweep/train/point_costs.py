@@ -92,7 +92,9 @@ class PointCosts(PointFigures):
         key = point_key(point)
         if latency and key not in self.latencies:
             if not cfg.latency.enabled:
-                raise ConfigError("latency.enabled", False, "a latency budget needs latency measured")
+                raise ConfigError(
+                    "latency.enabled", False, "a latency budget needs latency measured"
+                )
             trial = assemble(cfg)  # the model is needed: build and count it once, here
             self.costs[key] = trial.cost.metrics()
             self.latencies[key] = self._time_later(trial.model, cfg)

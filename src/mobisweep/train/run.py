@@ -1,4 +1,5 @@
-"""One trial trained: assemble it (``mobisweep.train.assembly``), train and validate it with Lightning, measure
+"""One trial trained: assemble it (``mobisweep.train.assembly``), train and validate it with
+Lightning, measure
 its latency, log it, write ``result.json``, and return its objectives to a sweeper."""
 
 from __future__ import annotations
@@ -88,9 +89,18 @@ def run(cfg: DictConfig, cost: Cost | None = None) -> float | list[float] | Prun
     reporter = study_reporter(cfg)  # a sweep's trial: top-1 to the study every epoch
     # Trials beside this one on the machine (other workers, another sweep) share its cores.
     share = CoreShare() if cfg.share_cores else None
-    trainer = make_trainer(cfg, output_dir, logger,
-                           [ProgressBar(leave=True), TrainingThroughput(), curves,
-                            *([reporter] if reporter else []), *([ShareCores(share)] if share else [])])
+    trainer = make_trainer(
+        cfg,
+        output_dir,
+        logger,
+        [
+            ProgressBar(leave=True),
+            TrainingThroughput(),
+            curves,
+            *([reporter] if reporter else []),
+            *([ShareCores(share)] if share else []),
+        ],
+    )
     config = flat_config(trial)
     failed = True
     try:

@@ -28,7 +28,8 @@ def cosine(optimizer: Optimizer, total_steps: int, steps_per_epoch: int,
 
 def step(optimizer: Optimizer, total_steps: int, steps_per_epoch: int, every_epochs: float = 2.0,
          gamma: float = 0.94, warmup_epochs: float = 0.0) -> LambdaLR:
-    """Multiply the rate by ``gamma`` every ``every_epochs`` (Inception v3 / MobileNet: 0.94 per 2)."""
+    """Multiply the rate by ``gamma`` every ``every_epochs`` (Inception v3 / MobileNet: 0.94 per
+    2)."""
     warmup = round(warmup_epochs * steps_per_epoch)
     period = max(1, round(every_epochs * steps_per_epoch))
     return LambdaLR(optimizer, lambda s: _warmup(s, warmup) * gamma ** (s // period))

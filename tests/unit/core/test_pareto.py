@@ -52,7 +52,9 @@ def brute_force_volume(points, dims: int, ref: int = 7) -> int:
 @given(st.sampled_from([2, 3]).flatmap(lambda d: st.tuples(st.just(d), point_sets(d))))
 def test_hypervolume_matches_cell_counting(case):
     dims, points = case
-    assert hypervolume(points, ("minimize",) * dims, (7,) * dims) == brute_force_volume(points, dims)
+    assert hypervolume(points, ("minimize",) * dims, (7,) * dims) == brute_force_volume(
+        points, dims
+    )
 
 
 @settings(max_examples=150, deadline=None)

@@ -1,4 +1,5 @@
-"""`python -m mobisweep.cost` as a user runs it: configs, baselines added by one YAML file, errors."""
+"""`python -m mobisweep.cost` as a user runs it: configs, baselines added by one YAML file,
+errors."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ BASELINE_CONFIGS = sorted(p.stem for p in (CONFIG_DIR / "baseline").glob("*.yaml
 
 
 def test_every_model_config_is_listed():
-    assert {"mobilenet", "googlenet", "squeezenet", "vgg16", "alexnet", "timm"} <= set(MODEL_CONFIGS)
+    assert {"mobilenet", "googlenet", "squeezenet", "vgg16", "alexnet", "timm"} <= set(
+        MODEL_CONFIGS
+    )
 
 
 @pytest.mark.parametrize("name", MODEL_CONFIGS)
@@ -60,7 +63,9 @@ def test_baselines_next_to_the_paper(compose_cost):
 
 
 def test_cost_command_prints_the_breakdown():
-    result = run_module("mobisweep.cost", "model=mobilenet", "model.alpha=0.75", "data.resolution=192")
+    result = run_module(
+        "mobisweep.cost", "model=mobilenet", "model.alpha=0.75", "data.resolution=192"
+    )
     assert result.returncode == 0, result.stderr
     assert "mobilenet_v1-0.75 at 192x192: 239.27 M mult-adds, 2.569 M params" in result.stdout
     for label in ("Conv 1×1", "Conv DW", "Conv k×k (full)", "Fully connected"):
@@ -81,8 +86,12 @@ def test_paper_table_shows_every_row_and_the_arithmetic():
 def test_a_baseline_needs_one_yaml_file_and_no_code(tmp_path):
     (tmp_path / "model").mkdir()
     (tmp_path / "model" / "mobilenet_v2.yaml").write_text(
-        "_target_: torchvision.models.mobilenet_v2\nweights: null\nnum_classes: ${data.num_classes}\n")
-    result = run_module("mobisweep.cost", f"hydra.searchpath=[file://{tmp_path}]", "model=mobilenet_v2")
+        "_target_: torchvision.models.mobilenet_v2\nweights: null\n"
+        "num_classes: ${data.num_classes}\n"
+    )
+    result = run_module(
+        "mobisweep.cost", f"hydra.searchpath=[file://{tmp_path}]", "model=mobilenet_v2"
+    )
     assert result.returncode == 0, result.stderr
     expected = count_cost(torchvision.models.mobilenet_v2(weights=None), 224)
     assert f"mobilenet_v2 at 224x224: {expected.mult_adds_M:,.2f} M mult-adds" in result.stdout
@@ -101,7 +110,9 @@ def test_a_baseline_needs_one_yaml_file_and_no_code(tmp_path):
 def test_bad_input_is_one_line_naming_the_field(override, message):
     result = run_module("mobisweep.cost", override)
     assert result.returncode == 2
-    assert result.stderr.strip() == f"mobisweep: error: {result.stderr.strip().split('error: ', 1)[1]}"
+    assert (
+        result.stderr.strip() == f"mobisweep: error: {result.stderr.strip().split('error: ', 1)[1]}"
+    )
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert result.stdout == ""  # refused before anything was counted
 

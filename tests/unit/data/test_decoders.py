@@ -78,7 +78,8 @@ def test_every_cpu_decoder_delivers_the_same_crop(tmp_path, resolution):
 
 
 def test_a_mirrored_box_is_not_the_same_crop(tmp_path):
-    """The tolerance is tight enough to see a wrong crop: a flipped box is far from the unflipped."""
+    """The tolerance is tight enough to see a wrong crop: a flipped box is far from the
+    unflipped."""
     path = str(write_photos(tmp_path, count=1)[0])
     crop = CROPS[1]
     plain = CPU_DECODERS[DEFAULT_DECODER](path, fixed(Crop(crop.top, crop.left, crop.height,
@@ -109,7 +110,8 @@ def test_the_plans_emit_boxes_on_the_grid_of_their_reduction():
 
 
 def test_the_center_crop_plan_is_resize_then_center_crop(tmp_path):
-    """Validation's box, cut from the original, equals torchvision's Resize(146) + CenterCrop(128)."""
+    """Validation's box, cut from the original, equals torchvision's Resize(146) +
+    CenterCrop(128)."""
     path = str(write_photos(tmp_path, count=1)[0])
     image = torch.from_numpy(np.array(Image.open(path).convert("RGB"))).permute(2, 0, 1)
     expected = v2.Compose([v2.Resize(146, antialias=True), v2.CenterCrop(128)])(image).float()

@@ -32,7 +32,8 @@ def test_summary_statistics():
 
 
 @pytest.mark.slow
-@pytest.mark.quiet  # timing on a shared machine: `make test-all` runs it, CI and the default suite do not
+# timing on a shared machine: `make test-all` runs it, CI and the default suite do not
+@pytest.mark.quiet
 def test_repeatable_and_agrees_with_torch_benchmark(tmp_path):
     model = MobileNetV1()
     runs = [measure_latency(model, 224, lock_file=tmp_path / "lock") for _ in range(5)]
@@ -137,7 +138,8 @@ def test_latency_command_prints_the_table_and_breakdown():
 
 
 def test_piped_output_keeps_every_figure_whole(tmp_path):
-    """`python -m mobisweep.latency ... | cat` (a log, not a terminal, no COLUMNS): nothing is cut."""
+    """`python -m mobisweep.latency ... | cat` (a log, not a terminal, no COLUMNS): nothing is
+    cut."""
     result = run_module("mobisweep.latency", "model.alpha=0.25", "data.resolution=64",
                         "latency.min_runs=5", "latency.max_runs=5", "latency.warmup=1",
                         f"latency.lock_file={tmp_path / 'lock'}",

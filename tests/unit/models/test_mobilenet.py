@@ -13,7 +13,9 @@ from mobisweep.models import MobileNetV1, create_model, list_models, make_divisi
 from mobisweep.models.table1 import TABLE_1, layer_specs
 from mobisweep.paper.published import PAPER_ROWS, TABLE_2
 
-MOBILENET_ROWS = [row for row in PAPER_ROWS if not any(o.startswith("model=") for o in row.overrides)]
+MOBILENET_ROWS = [
+    row for row in PAPER_ROWS if not any(o.startswith("model=") for o in row.overrides)
+]
 
 
 def mobilenet_for(overrides: tuple[str, ...]) -> tuple[MobileNetV1, int]:
@@ -107,11 +109,20 @@ def test_make_divisible():
     assert make_divisible(100, divisor=1) == 100
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"alpha": 0}, "alpha"), ({"alpha": -1.0}, "alpha"), ({"alpha": "abc"}, "alpha"),
-    ({"depth": 6}, "depth"), ({"depth": -1}, "depth"), ({"depth": 2.5}, "depth"),
-    ({"block": "dense"}, "block"), ({"num_classes": 0}, "num_classes"), ({"dropout": 1.0}, "dropout"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"alpha": 0}, "alpha"),
+        ({"alpha": -1.0}, "alpha"),
+        ({"alpha": "abc"}, "alpha"),
+        ({"depth": 6}, "depth"),
+        ({"depth": -1}, "depth"),
+        ({"depth": 2.5}, "depth"),
+        ({"block": "dense"}, "block"),
+        ({"num_classes": 0}, "num_classes"),
+        ({"dropout": 1.0}, "dropout"),
+    ],
+)
 def test_bad_arguments_are_refused_by_name(kwargs, field):
     with pytest.raises(ConfigError) as error:
         MobileNetV1(**kwargs)

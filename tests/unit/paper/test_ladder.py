@@ -14,7 +14,8 @@ from tests.conftest import run_module
 
 
 def rows_for(ladder: dict[int, tuple[list[float], list[float]]]) -> list[dict[str, str]]:
-    """trials.csv rows of a thin-vs-shallow ladder: budget -> (thinner's, shallower's top-1 by seed)."""
+    """trials.csv rows of a thin-vs-shallow ladder: budget -> (thinner's, shallower's top-1 by
+    seed)."""
     rows, number = [], 0
     for epochs, (thin, shallow) in ladder.items():
         for model, values in (("mobilenet_075", thin), ("mobilenet_shallow", shallow)):

@@ -16,7 +16,8 @@ from mobisweep.paper.ladder import COMPARISONS
 from mobisweep.paper.plots import draw_all
 from mobisweep.paper.tables import SECTIONS
 from mobisweep.reference import main as reference_main
-from mobisweep.results.points import NOT_PARAMS
+from mobisweep.results.points import NOT_PARAMS, read_trials
+from mobisweep.results.trials_csv import TRIALS_FILE
 from mobisweep.train.assembly import build_and_count
 from tests.conftest import REPO
 
@@ -94,3 +95,34 @@ def test_reference_tables_print_from_the_committed_csvs(capsys):
     out = capsys.readouterr().out
     assert "### Budgets (from the trials' own records)" in out
     assert "Spearman rank correlation" in out and "Thinner minus shallower" in out
+
+
+def test_the_reference_readme_holds_the_tables_the_csvs_print(capsys):
+    """``sweeps/reference/README.md`` shows the tables ``python -m mobisweep.reference`` prints from
+    the committed CSVs, to the character: a changed CSV or table code fails here until the README
+    is regenerated (``make reference-tables``)."""
+    reference_main([str(REFERENCE)])
+    printed = capsys.readouterr().out
+    readme = (REFERENCE / "README.md").read_text()
+    head = "## The tables (`python -m mobisweep.reference`)\n\n"
+    assert head in readme
+    assert readme[readme.index(head) + len(head):].rstrip("\n") == printed.rstrip("\n")
+
+
+@pytest.mark.parametrize("name", sorted(p.stem.removeprefix("reference_") for p in
+                                        (REPO / "conf" / "experiment").glob("reference_*.yaml")))
+def test_each_reference_recipe_is_the_one_its_trials_recorded(compose, name):
+    """``+experiment=reference_<sweep>`` composes the recipe the committed trials ran with."""
+    rows = read_trials(REFERENCE / name / TRIALS_FILE)
+    cfg = compose([f"+experiment=reference_{name}"])
+    assert cfg.study_name == f"reference_{name}"
+    for row in rows:
+        assert int(row["config/num_classes"]) == cfg.data.num_classes
+        assert int(row["config/train_images"]) == 500 * cfg.data.num_classes  # the whole data
+        assert row["config/data"] == "TinyImageNet"
+        if not name.endswith("_ladder"):  # a ladder sweeps its budgets
+            assert int(row["config/max_epochs"]) == cfg.trainer.max_epochs
+        if "baseline" not in row:  # a baseline brings its own optimizer
+            assert float(row["config/lr"]) == cfg.optimizer.lr
+            if row.get("config/warmup_epochs"):  # recorded since the ladders
+                assert float(row["config/warmup_epochs"]) == cfg.scheduler.warmup_epochs
