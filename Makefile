@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-run data-deps system-deps slurm-deps run test test-slow test-slurm test-all cost paper reference gpu-check clean
+.PHONY: help install install-run data-deps system-deps slurm-deps run lint test test-slow test-slurm test-all cost paper reference gpu-check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ install: $(BIN)/.installed ## create .venv and install mobisweep with its dev ex
 
 run: install-run data-deps ## train and measure one MobileNet on Fashion-MNIST (the embedded default)
 	$(BIN)/python -m mobisweep $(ARGS)
+
+lint: install ## style (ruff, the project's rules, 100 columns) and types (mypy on src/); CI runs it first
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 
 test: install system-deps ## run the default test suite (fast: slow tests deselected)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -18,7 +19,7 @@ from mobisweep.train.signals import Terminated, raise_on_sigterm
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
-def app(cfg: DictConfig) -> float | list[float]:
+def app(cfg: DictConfig) -> Any:  # the objectives, or Pruned: what the sweeper records
     # A launcher's job (submitit on SLURM, a joblib worker) calls this without main(): there too
     # SIGTERM (pre-emption, scancel, a time limit) ends the trial as an interrupt, which leaves no
     # result behind, so that a requeued job runs again instead of reporting a failure.

@@ -21,7 +21,7 @@ import os
 import socket
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import optuna
 from hydra.core.plugins import Plugins
@@ -107,6 +107,8 @@ class MobisweepSweeperImpl(Sweeper):
 
     def _sweep(self, arguments: list[str]) -> Any:
         """Run the sweep; a replay returns what it found (``mobisweep.replay.outcome.Outcome``)."""
+        # Set by setup(), which Hydra calls first.
+        assert self.config is not None and self.launcher is not None and self.n_jobs is not None
         space = parse_search_space(self.params, arguments)
         check_no_password(self.storage)
         if self.max_failure_rate is not None and not 0 <= self.max_failure_rate <= 1:
@@ -121,8 +123,9 @@ class MobisweepSweeperImpl(Sweeper):
                         # Replayed trials report to the study in this process: any storage serves.
                         storage=self.storage or (":memory:" if hasattr(self.launcher, "simulator")
                                                  else None))
-        budget = Budget.from_config(OmegaConf.to_container(node) if (
-            node := OmegaConf.select(self.config, "sweep.budget")) is not None else None)
+        node = OmegaConf.select(self.config, "sweep.budget")
+        budget = Budget.from_config(
+            cast(dict[str, Any], OmegaConf.to_container(node)) if node is not None else None)
         study_name = self.study_name or "mobisweep"
         points = space.grid() if self.grid else space.probes()
         checked = check_points(self._trial_config, space, points, self.hook, study_name)
@@ -163,7 +166,7 @@ class MobisweepSweeperImpl(Sweeper):
                       detects_dead=detects_dead_workers(storage),
                       order=self._order(space, checked, costs)).run()
         if replay:
-            return self.launcher.finish(study, self.sweep_dir)
+            return cast(Any, self.launcher).finish(study, self.sweep_dir)  # the replay launcher
         write_optimization_results(study, self.sweep_dir)
         self.hook.finish(study, objectives, self.sweep_dir, self.config)
         return None

@@ -46,13 +46,13 @@ def check_output(field: str, value: Any, *, is_file: bool = False, path: str | N
         if value is not None:
             raise ConfigError(field, value, "must be a path")
         return
-    path = Path(path or str(value)).expanduser()
-    if path.exists():
-        if is_file and path.is_dir():
+    target = Path(path or str(value)).expanduser()
+    if target.exists():
+        if is_file and target.is_dir():
             raise ConfigError(field, str(value), "is a folder, not a file")
-        if not is_file and not path.is_dir():
+        if not is_file and not target.is_dir():
             raise ConfigError(field, str(value), "is a file, not a folder")
-    existing = _first_existing(path.parent if is_file else path)
+    existing = _first_existing(target.parent if is_file else target)
     if not existing.is_dir():
         raise ConfigError(field, str(value), f"{existing} is a file: nothing can be made under it")
     _probe(field, str(value), existing)

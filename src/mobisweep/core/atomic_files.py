@@ -33,7 +33,7 @@ def free_bytes(path: Path) -> int:
 
 def write_error(error: OSError, path: Path, what: str, field: str, size: int | None) -> ConfigError:
     """``field=path: no space left on the device writing <what> (<size> needed, <free> free)``."""
-    reason = f"{CANNOT_WRITE[error.errno]} writing {what}"
+    reason = f"{CANNOT_WRITE.get(error.errno or 0, error.strerror)} writing {what}"
     if size is not None and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         reason += f" ({megabytes(size)} needed, {megabytes(free_bytes(path))} free)"
     return ConfigError(field, str(path), reason)

@@ -8,11 +8,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import cast
 
 import hydra
 from omegaconf import DictConfig
 from rich.table import Table
-from torch import nn
+from torch import Tensor, nn
 
 from mobisweep.config.console import config_errors_exit, output_console
 from mobisweep.config.loading import CONFIG_DIR, config_composer
@@ -74,8 +75,9 @@ def weights_only_params(model: nn.Module) -> Counter[str]:
     """Conv and linear weights per layer type, biases left out (the paper's Table 2 convention)."""
     counts: Counter[str] = Counter()
     for module in model.modules():
-        if layer_type(module) is not None:
-            counts[layer_type(module)] += module.weight.numel()
+        kind = layer_type(module)
+        if kind is not None:
+            counts[kind] += cast(Tensor, module.weight).numel()
     return counts
 
 

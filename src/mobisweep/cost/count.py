@@ -77,6 +77,7 @@ def _layer_mult_adds(module: nn.Module, inputs: tuple[Tensor, ...], output: Tens
     batch = output.shape[0] if output.dim() > 1 else 1
     if isinstance(module, nn.Linear):
         return output.numel() // batch * module.in_features
+    assert isinstance(module, nn.modules.conv._ConvNd)  # only typed layers are hooked
     kernel = math.prod(module.kernel_size)
     if module.transposed:  # each input element is scattered over a kernel of output channels
         return inputs[0].numel() // batch * module.out_channels // module.groups * kernel
@@ -100,7 +101,7 @@ def count_cost(model: nn.Module, resolution: int, in_channels: int = 3) -> Cost:
     activations = 0
 
     def record(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
-        by_type[layer_type(module)] += _layer_mult_adds(module, inputs, output)
+        by_type[str(layer_type(module))] += _layer_mult_adds(module, inputs, output)
 
     def keep(module: nn.Module, inputs: tuple[Tensor, ...], output: object) -> None:
         nonlocal activations
@@ -138,7 +139,7 @@ def count_cost(model: nn.Module, resolution: int, in_channels: int = 3) -> Cost:
 
     params_by_type: Counter[str] = Counter()
     for module in typed:
-        params_by_type[layer_type(module)] += sum(
+        params_by_type[str(layer_type(module))] += sum(
             p.numel() for p in module.parameters(recurse=False)
         )
     return Cost(

@@ -30,6 +30,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import simplejpeg
@@ -227,7 +228,7 @@ def decode_on_device(encoded: list[torch.Tensor], crops: torch.Tensor, resolutio
         images = []
         for data in encoded:
             try:
-                images.append(decode_jpeg(data, mode="RGB", device=device))
+                images.append(cast(torch.Tensor, decode_jpeg(data, mode="RGB", device=device)))
             except RuntimeError:
                 images.append(decode_image(data, mode="RGB").to(device))
     return torch.stack([_tensor_crop(image, Crop.from_tensor(crop), resolution)

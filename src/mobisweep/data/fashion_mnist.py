@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import cast
 
 import torch
 
@@ -41,7 +42,8 @@ class FashionMNISTDataModule(InMemoryDataModule):
         if any(p is None for pair in paths.values() for p in pair):
             return None
         try:
-            return tuple(_tensors(*paths[split]) for split in ("train", "val"))
+            train, val = (_tensors(*cast(list[Path], paths[split])) for split in ("train", "val"))
+            return train, val
         except ValueError as error:
             raise ConfigError(
                 "data.root", str(folder), f"Fashion-MNIST files are corrupt: {error}"
@@ -73,7 +75,8 @@ class FashionMNISTDataModule(InMemoryDataModule):
 
         splits = [FashionMNIST(str(self.download_root), train=train, download=True)
                   for train in (True, False)]
-        return tuple((s.data.unsqueeze(1).contiguous(), s.targets.long()) for s in splits)
+        train, val = ((s.data.unsqueeze(1).contiguous(), s.targets.long()) for s in splits)
+        return train, val
 
 
 def _tensors(images: Path, labels: Path) -> Batch:

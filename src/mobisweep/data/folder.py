@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-from collections.abc import Sequence
+from collections.abc import Sequence, Sized
 from pathlib import Path
+from typing import cast
 
 import lightning.pytorch as pl
 import torch
@@ -198,7 +199,7 @@ class ImageFolderDataModule(pl.LightningDataModule):
         self.val_set = self._subset(self.val_set, self.val_subset, "val")
 
     def _subset(self, dataset: Dataset, size: int | None, split: str) -> Dataset:
-        keep = subset_indices(len(dataset), size, self.seed, split)
+        keep = subset_indices(len(cast(Sized, dataset)), size, self.seed, split)
         return dataset if keep is None else Subset(dataset, keep)
 
     def _on_cuda(self) -> bool:
@@ -217,16 +218,18 @@ class ImageFolderDataModule(pl.LightningDataModule):
                           collate_fn=collate_encoded if encoded else None)
 
     def train_dataloader(self) -> DataLoader:
+        assert self.train_set is not None, "Lightning calls setup() first"
         return self._loader(self.train_set, shuffle=True)
 
     def val_dataloader(self) -> DataLoader:
+        assert self.val_set is not None, "Lightning calls setup() first"
         return self._loader(self.val_set, shuffle=False)
 
     def on_before_batch_transfer(self, batch, dataloader_idx: int):
         images, labels = batch
         if isinstance(images, tuple):  # ``device``: the files' bytes, decoded on the GPU
             encoded, crops = images
-            device = self.trainer.strategy.root_device
+            device = self.trainer.strategy.root_device  # type: ignore[union-attr]
             return decode_on_device(encoded, crops, self.resolution, device), labels
         return batch
 

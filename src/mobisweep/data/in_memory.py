@@ -110,9 +110,11 @@ class InMemoryDataModule(pl.LightningDataModule):
                           generator=torch.Generator().manual_seed(self.seed) if shuffle else None)
 
     def train_dataloader(self) -> DataLoader:
+        assert self.train_set is not None, "Lightning calls setup() first"
         return self._loader(self.train_set, shuffle=True)
 
     def val_dataloader(self) -> DataLoader:
+        assert self.val_set is not None, "Lightning calls setup() first"
         return self._loader(self.val_set, shuffle=False)
 
     def on_after_batch_transfer(self, batch: Batch, dataloader_idx: int) -> Batch:

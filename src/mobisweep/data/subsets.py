@@ -13,7 +13,7 @@ SPLIT_OFFSETS = {"train": 0, "val": 1}
 
 def check_subset(field: str, size: object) -> None:
     """``size`` is null (the whole split) or a positive integer."""
-    if size is not None and (not is_integer(size) or size < 1):
+    if size is not None and (not is_integer(size) or int(size) < 1):  # type: ignore[call-overload]
         raise ConfigError(field, size, "must be null or an integer >= 1")
 
 

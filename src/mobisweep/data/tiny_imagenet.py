@@ -46,9 +46,10 @@ def select_classes(wnids: Sequence[str], classes: int | Sequence[str] | None) ->
     if classes is None:
         return ordered
     if is_integer(classes):
-        if not 2 <= classes <= len(ordered):
+        count = int(classes)  # type: ignore[arg-type]  # is_integer: an int or an integral float
+        if not 2 <= count <= len(ordered):
             raise ConfigError("data.classes", classes, f"must be 2..{len(ordered)} or a wnid list")
-        return ordered[:: len(ordered) // classes][:classes]
+        return ordered[:: len(ordered) // count][:count]
     if isinstance(classes, str) or not isinstance(classes, Sequence) or len(classes) < 2:
         raise ConfigError("data.classes", classes, "must be a count or a list of >= 2 wnids")
     unknown = sorted(set(classes) - set(ordered))
@@ -104,17 +105,17 @@ class _Source:
                     yield name, (self.base / name).read_bytes()
         elif self.kind == "zip":
             with zipfile.ZipFile(self.path) as archive:
-                for info in archive.infolist():
-                    name = _inner(info.filename)
-                    if name and not info.is_dir() and (wanted is None or name in wanted):
-                        yield name, archive.read(info)
+                for entry in archive.infolist():
+                    inner = _inner(entry.filename)
+                    if inner and not entry.is_dir() and (wanted is None or inner in wanted):
+                        yield inner, archive.read(entry)
         else:
             # One sequential pass: gzip cannot seek, so members are read in archive order.
             with tarfile.open(self.path, "r:*") as archive:
-                for info in archive:
-                    name = _inner(info.name)
-                    if name and info.isfile() and (wanted is None or name in wanted):
-                        yield name, archive.extractfile(info).read()
+                for member in archive:
+                    inner = _inner(member.name)
+                    if inner and member.isfile() and (wanted is None or inner in wanted):
+                        yield inner, archive.extractfile(member).read()  # type: ignore[union-attr]
 
     def read_text(self, name: str) -> str:
         for _, data in self.members({name}):
@@ -132,10 +133,10 @@ def _inner(name: str) -> str | None:
 def decode(data: bytes, name: str) -> np.ndarray:
     """One image as HWC uint8 RGB at 64x64 (greyscale expanded; any other size resized)."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image = image.convert("RGB")
+        with Image.open(io.BytesIO(data)) as opened:
+            image = opened.convert("RGB")
             if image.size != (SIZE, SIZE):
-                image = image.resize((SIZE, SIZE), Image.BILINEAR)
+                image = image.resize((SIZE, SIZE), Image.Resampling.BILINEAR)
             return np.asarray(image, dtype=np.uint8)
     except (OSError, UnidentifiedImageError, SyntaxError) as error:
         raise ConfigError("data.root", name, f"unreadable image: {error}") from None
@@ -207,7 +208,8 @@ class TinyImageNetDataModule(InMemoryDataModule):
                 images = torch.from_numpy(arrays[split]).permute(0, 3, 1, 2)
                 splits[split][0].append(images)
                 splits[split][1].append(torch.full((len(images),), label, dtype=torch.long))
-        return tuple((torch.cat(x), torch.cat(y)) for x, y in splits.values())
+        train, val = ((torch.cat(x), torch.cat(y)) for x, y in splits.values())
+        return train, val
 
 
 def read_cached(path: Path) -> dict[str, np.ndarray] | str:
@@ -249,7 +251,8 @@ def _decode_into(source: _Source, folder: Path, wnids: list[str]) -> None:
         fields = line.split("\t")
         if len(fields) >= 2 and fields[1] in wnids:
             val_of[f"val/images/{fields[0]}"] = fields[1]
-    images: dict[str, dict[str, list[np.ndarray]]] = {w: {"train": [], "val": []} for w in wnids}
+    images: dict[str, dict[str, list[tuple[str, np.ndarray]]]] = {
+        w: {"train": [], "val": []} for w in wnids}
     train_prefixes = {f"train/{w}/images/": w for w in wnids}
     wanted = None if source.kind != "folder" else _folder_names(source, wnids, val_of)
     members = source.members(wanted)
@@ -271,7 +274,7 @@ def _decode_into(source: _Source, folder: Path, wnids: list[str]) -> None:
         arrays = {k: np.stack([image for _, image in sorted(v, key=lambda item: item[0])])
                   for k, v in split.items()}
         buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        np.savez(buffer, **arrays)  # type: ignore[arg-type]  # numpy's stub reads allow_pickle
         write_atomic(folder / f"{wnid}.npz", buffer.getvalue(),
                      what=f"the Tiny ImageNet cache of class {wnid}", field="data.cache_dir")
     log.info("Tiny ImageNet: %d classes decoded into %s", len(wnids), folder)

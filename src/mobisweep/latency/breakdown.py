@@ -26,7 +26,7 @@ def _type_ranges(model: nn.Module) -> Iterator[None]:
     open_ranges: dict[int, record_function] = {}
 
     def enter(module: nn.Module, inputs: object) -> None:
-        ranged = record_function(_PREFIX + layer_type(module))
+        ranged = record_function(_PREFIX + str(layer_type(module)))
         ranged.__enter__()
         open_ranges[id(module)] = ranged
 

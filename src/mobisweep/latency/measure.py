@@ -106,7 +106,7 @@ def _onnx_runner(model: nn.Module, example: torch.Tensor, device: str,
     # its deprecation notice is expected.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(model, (example,), buffer, input_names=["input"],
+        torch.onnx.export(model, (example,), buffer, input_names=["input"],  # type: ignore[arg-type]
                           output_names=["logits"], dynamo=False)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads

@@ -18,6 +18,8 @@ Every convolution is followed by BatchNorm and ReLU, as in the paper.
 
 from __future__ import annotations
 
+from typing import Any
+
 from torch import Tensor, nn
 
 from mobisweep.models.registry import register_model
@@ -119,18 +121,18 @@ class MobileNetV1(nn.Module):
 
 
 @register_model
-def mobilenet_v1(**kwargs: object) -> MobileNetV1:
+def mobilenet_v1(**kwargs: Any) -> MobileNetV1:
     """The paper's MobileNet (Table 1); ``alpha``, ``depth``, ``block`` as in ``MobileNetV1``."""
     return MobileNetV1(**kwargs)
 
 
 @register_model
-def mobilenet_v1_shallow(**kwargs: object) -> MobileNetV1:
+def mobilenet_v1_shallow(**kwargs: Any) -> MobileNetV1:
     """Table 5's shallow MobileNet: the five 14×14×512 separable layers removed."""
     return MobileNetV1(depth=0, **kwargs)
 
 
 @register_model
-def mobilenet_v1_conv(**kwargs: object) -> MobileNetV1:
+def mobilenet_v1_conv(**kwargs: Any) -> MobileNetV1:
     """Table 4's Conv MobileNet: standard 3×3 convolutions in place of the separable ones."""
     return MobileNetV1(block="full", **kwargs)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import csv
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from mobisweep.core import metrics
 from mobisweep.core.pareto import pareto_front
@@ -189,7 +190,8 @@ def draw_design_space(rows: list[dict[str, str]], folder: Path) -> Path | None:
     if not design:
         return None
     latency = read_latency(folder)
-    axes_spec = [("M mult-adds at 224·ρ (log)", lambda p: deploy_cost(*p.key)[0])]
+    axes_spec: list[tuple[str, Callable[[Any], float | None]]] = [
+        ("M mult-adds at 224·ρ (log)", lambda p: deploy_cost(*p.key)[0])]
     if latency:
         axes_spec.append(("batch-1 CPU latency at 224·ρ, ms (log)",
                           lambda p: latency[p.key][0] if p.key in latency else None))
@@ -198,14 +200,16 @@ def draw_design_space(rows: list[dict[str, str]], folder: Path) -> Path | None:
     markers = {5: "o", 2: "s", 0: "^"}
     colors = dict(zip(ALPHAS, ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728")))
     for ax, (label, x_of) in zip(axes[0], axes_spec):
-        shown = [p for p in design if x_of(p) is not None]
-        for p in shown:
-            ax.errorbar(x_of(p), 100 * p.point.mean, yerr=100 * (p.point.sd or 0),
+        # The points this axis has a figure for, with it.
+        shown = [(p, x) for p in design if (x := x_of(p)) is not None]
+        for p, x in shown:
+            ax.errorbar(x, 100 * p.point.mean, yerr=100 * (p.point.sd or 0),
                         fmt=markers.get(p.depth, "D"), color=colors.get(p.alpha, "k"), ms=7,
                         capsize=2, alpha=0.85)
-        values = [(p.point.mean, x_of(p)) for p in shown]
-        best = sorted((shown[i] for i in pareto_front(values, ("maximize", "minimize"))), key=x_of)
-        ax.plot([x_of(p) for p in best], [100 * p.point.mean for p in best], "k--", lw=1,
+        values = [(p.point.mean, x) for p, x in shown]
+        best = sorted((shown[i] for i in pareto_front(values, ("maximize", "minimize"))),
+                      key=lambda item: item[1])
+        ax.plot([x for _, x in best], [100 * p.point.mean for p, _ in best], "k--", lw=1,
                 label=f"front ({len(best)} points)")
         ax.set(xscale="log", xlabel=label, ylabel="top-1 % (mean ± sd over seeds)")
         ax.grid(alpha=0.3, which="both")

@@ -196,7 +196,8 @@ def draw_curves(name: str, rows: list[dict[str, str]], curves: dict, out: Path) 
                 label=f"{experiment.label(point)}{f' (n={len(runs)})' if len(runs) > 1 else ''}")
         if len(runs) > 1:
             sd = [s for _, s, _ in stats]
-            ax.fill_between(x, [m - s for m, s in zip(mean, sd)], [m + s for m, s in zip(mean, sd)],
+            ax.fill_between(x, [m - (s or 0.0) for m, s in zip(mean, sd)],
+                            [m + (s or 0.0) for m, s in zip(mean, sd)],
                             color=color, alpha=0.2)
     ax.set(xlabel="epoch", ylabel="validation top-1 (%)",
            title=f"{name}: learning curves ({_describe(found)})")

@@ -31,8 +31,9 @@ RHOS = (1.0, 0.857, 0.714, 0.571)
 PAPER_PX = {1.0: 224, 0.857: 192, 0.714: 160, 0.571: 128}
 
 
-def paper_row(table: int, name: str) -> PaperRow | None:
-    return next((r for r in PAPER_ROWS if r.table == table and r.name == name), None)
+def paper_row(table: int, name: str) -> PaperRow:
+    """The paper's row ``name`` of Table ``table`` (the experiments name only rows it has)."""
+    return next(r for r in PAPER_ROWS if r.table == table and r.name == name)
 
 
 def paper_top1(table: int, name: str) -> float:

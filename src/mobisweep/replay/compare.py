@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from mobisweep.replay.outcome import Outcome
 
@@ -61,7 +62,9 @@ def replay_sweep(table: Path, sweep: str, method: Sequence[str], *, seed: int, w
                      "hydra.sweeper.storage=null", f"hydra.sweep.dir={folder}",
                      "hydra/job_logging=disabled", "hydra/hydra_logging=disabled",
                      f"study_name=replay_{seed}", *extra, *method]
-        return GlobalHydra.instance().hydra.multirun(config_name="config", task_function=_never,
+        hydra = GlobalHydra.instance().hydra
+        assert hydra is not None  # initialized just above
+        return hydra.multirun(config_name="config", task_function=_never,
                                                      overrides=overrides)
 
 
@@ -80,7 +83,7 @@ def table_facts(table: Path) -> tuple[int, int, list[str]]:
 
 def run_all(table: Path, sweep: str, methods: Sequence[str], seeds: int, workers: Sequence[int],
             objectives: Sequence[str], extra: Sequence[str],
-            progress: Callable[[str], None]) -> list[dict[str, object]]:
+            progress: Callable[[str], None]) -> list[dict[str, Any]]:
     from mobisweep.replay.moasha import replay_moasha
 
     n, epochs, params = table_facts(table)
@@ -109,8 +112,8 @@ def run_all(table: Path, sweep: str, methods: Sequence[str], seeds: int, workers
     return rows
 
 
-def row(method: str, workers: int, seed: int, found: Outcome) -> dict[str, object]:
-    record: dict[str, object] = {
+def row(method: str, workers: int, seed: int, found: Outcome) -> dict[str, Any]:
+    record: dict[str, Any] = {
         "method": method, "workers": workers, "seed": seed,
         "compute": found.seconds / found.grid_seconds, "macs": found.macs / found.grid_macs,
         "hypervolume": found.hv_share, "oracle": found.oracle_seconds / found.grid_seconds,
@@ -122,7 +125,7 @@ def row(method: str, workers: int, seed: int, found: Outcome) -> dict[str, objec
     return record
 
 
-def summarize(rows: Sequence[dict[str, object]]) -> list[dict[str, object]]:
+def summarize(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per method and worker count: medians over the replay seeds. A target a replay never
     reached counts as infinite compute (so a median can be 'never')."""
     out = []
@@ -130,7 +133,7 @@ def summarize(rows: Sequence[dict[str, object]]) -> list[dict[str, object]]:
                   key=lambda k: (k[1], list(METHODS).index(k[0]) if k[0] in METHODS else 99))
     for method, workers in keys:
         group = [r for r in rows if r["method"] == method and r["workers"] == workers]
-        record: dict[str, object] = {"method": method, "workers": workers, "replays": len(group)}
+        record: dict[str, Any] = {"method": method, "workers": workers, "replays": len(group)}
         for column in ("compute", "macs", "hypervolume", "oracle"):
             record[column] = statistics.median(float(r[column]) for r in group)
         for target in TARGETS:
@@ -142,8 +145,8 @@ def summarize(rows: Sequence[dict[str, object]]) -> list[dict[str, object]]:
     return out
 
 
-def markdown(summary: Sequence[dict[str, object]]) -> str:
-    def share(value: object) -> str:
+def markdown(summary: Sequence[dict[str, Any]]) -> str:
+    def share(value: Any) -> str:
         return "never" if value == float("inf") else f"{float(value):.3f}"
 
     lines = ["| method | workers | compute to 90 % | to 95 % | to 99 % | compute spent | "
@@ -157,7 +160,7 @@ def markdown(summary: Sequence[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def write_csv(path: Path, rows: Sequence[dict[str, object]]) -> None:
+def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> None:
     with path.open("w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=list(rows[0]))
         writer.writeheader()

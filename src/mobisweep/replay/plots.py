@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 def hypervolume_at(curve: str, x: float) -> float:
@@ -19,7 +20,7 @@ def hypervolume_at(curve: str, x: float) -> float:
     return best
 
 
-def draw_hypervolume_vs_compute(rows: Sequence[dict[str, object]], out: Path, title: str) -> Path:
+def draw_hypervolume_vs_compute(rows: Sequence[dict[str, Any]], out: Path, title: str) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -130,7 +130,7 @@ class RecordedTable:
             wall = float(row.get("wall_seconds") or 0.0) or float(len(top1))
             seconds = [wall / len(top1)] * len(top1)
         images = row.get("config/train_images")
-        return RecordedTrial(number, figures, top1, seconds,
+        return RecordedTrial(number, figures, top1, [float(s or 0.0) for s in seconds],
                              int(float(images)) if images else None, row["state"] == "COMPLETE")
 
     @cached_property

@@ -48,6 +48,7 @@ def place_labels(ax, xy: Sequence[tuple[float, float]], texts: Sequence[str],
                 note.remove()
             if score == 0:
                 break
+        assert best is not None  # every label has at least one candidate place
         placed.append(best[2])
 
 

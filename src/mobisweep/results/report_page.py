@@ -29,8 +29,13 @@ class Beside(Protocol):
     """What the report shows beside a sweep's own panels (``mobisweep.paper.plots.beside_paper``:
     the paper's points, for a study of one of its experiments)."""
 
-    title: str  # what the study is
-    panel: Any  # the comparison's data (``VsPaper``), None where it cannot be drawn
+    @property
+    def title(self) -> str:  # what the study is
+        ...
+
+    @property
+    def panel(self) -> Any:  # the comparison's data (``VsPaper``), None where it cannot be drawn
+        ...
 
     def draw(self, out_dir: Path) -> Path | None: ...
 

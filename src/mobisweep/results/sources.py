@@ -48,6 +48,7 @@ def open_summary(target: str, study_name: str | None = None) -> tuple[SweepSumma
 
 def _from_storage(url: str, study_name: str | None, default: str | None = None) -> SweepSummary:
     storage = open_storage(url, heartbeat_interval=None)
+    assert storage is not None  # a URL opens a storage
     names = optuna.get_all_study_names(storage)
     if study_name is None:
         study_name = names[0] if len(names) == 1 else default

@@ -153,11 +153,12 @@ def summarize_rows(study_name: str, objectives: Sequence[str], directions: Seque
     """Pareto ranks of the complete trials, and the hypervolume of their objectives."""
     directions = list(directions)
     complete = [row for row in rows if row.state == "COMPLETE" and row.values is not None]
+    values = [row.values for row in complete if row.values is not None]
     volume = origin = None
     if complete:
-        ranks = non_dominated_sort([row.values for row in complete], directions)
+        ranks = non_dominated_sort(values, directions)
         for row, rank in zip(complete, ranks):
             row.rank = rank
-        origin = hypervolume_origin([row.values for row in complete], directions)
-        volume = hypervolume([row.values for row in complete], directions, origin)
+        origin = hypervolume_origin(values, directions)
+        volume = hypervolume(values, directions, origin)
     return SweepSummary(study_name, list(objectives), directions, rows, volume, origin)

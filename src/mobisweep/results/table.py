@@ -37,7 +37,7 @@ def summary_table(summary: SweepSummary) -> Table:
     title = (f"study {summary.study_name}: {summary.count('COMPLETE')} complete, "
              f"{summary.count('FAIL')} failed, {over} skipped (over budget), "
              f"{summary.count('PRUNED') - over} pruned; {len(summary.front)} on the Pareto front")
-    if summary.hypervolume is not None:
+    if summary.hypervolume is not None and summary.hypervolume_origin is not None:
         origin = ", ".join(_fmt(r) for r in summary.hypervolume_origin)
         title += f", hypervolume {summary.hypervolume:.4g} (from [{origin}])"
     table = Table(title=title)

@@ -4,6 +4,7 @@ plots."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from mobisweep.core import metrics
 from mobisweep.results.summary import SweepSummary
@@ -17,7 +18,7 @@ def log_to_wandb(summary: SweepSummary, project: str, mode: str, directory: Path
     import wandb
 
     figures = [f.name for f in metrics.SUMMARY]
-    columns = ["number", "state", "pareto", *summary.param_names, *figures]
+    columns: list[str | int] = ["number", "state", "pareto", *summary.param_names, *figures]
     data = [
         [
             row.number,
@@ -30,12 +31,13 @@ def log_to_wandb(summary: SweepSummary, project: str, mode: str, directory: Path
     ]
     directory.mkdir(parents=True, exist_ok=True)
     run = wandb.init(project=project, entity=entity, group=summary.study_name, job_type="summary",
-                     name=f"{summary.study_name}-summary", mode=mode, dir=str(directory),
+                     name=f"{summary.study_name}-summary", mode=mode,  # type: ignore[arg-type]
+                     dir=str(directory),
                      config={"objectives": summary.objectives, "directions": summary.directions},
                      settings=wandb.Settings(silent=True))
     try:
         table = wandb.Table(columns=columns, data=data)
-        plots = {"trials": table}
+        plots: dict[str, Any] = {"trials": table}
         top1 = metrics.TOP1.name
         for axis in metrics.TRADE_OFF_AXES:
             key = f"pareto/{top1.replace('/', '_')}_vs_{axis.name.split('/')[1]}"

@@ -50,6 +50,7 @@ class SearchSpace:
                 params[name] = trial.suggest_int(name, dist.low, dist.high, step=dist.step,
                                                  log=dist.log)
             else:
+                assert isinstance(dist, FloatDistribution)
                 params[name] = trial.suggest_float(name, dist.low, dist.high, step=dist.step,
                                                    log=dist.log)
         return params
@@ -73,12 +74,14 @@ class SearchSpace:
 def _extremes(dist: BaseDistribution) -> list[Any]:
     if isinstance(dist, CategoricalDistribution):
         return list(dist.choices)
+    assert isinstance(dist, (IntDistribution, FloatDistribution))
     return [dist.low, dist.high]
 
 
 def grid_values(name: str, dist: BaseDistribution) -> list[Any]:
     if isinstance(dist, CategoricalDistribution):
         return list(dist.choices)
+    assert isinstance(dist, (IntDistribution, FloatDistribution))
     step = dist.step
     if step is None or getattr(dist, "log", False):
         raise ConfigError(f"hydra.sweeper.params.{name}", "continuous",

@@ -153,13 +153,11 @@ def server_lock(connection: Connection, dialect: str, key: int) -> Iterator[None
     from sqlalchemy import text
 
     if dialect == "postgresql":
-        take, release, value = (
-            "SELECT pg_advisory_lock(:key)",
-            "SELECT pg_advisory_unlock(:key)",
-            key,
-        )
+        take, release = "SELECT pg_advisory_lock(:key)", "SELECT pg_advisory_unlock(:key)"
+        value: int | str = key
     elif dialect in ("mysql", "mariadb"):
-        take, release, value = "SELECT GET_LOCK(:key, -1)", "SELECT RELEASE_LOCK(:key)", str(key)
+        take, release = "SELECT GET_LOCK(:key, -1)", "SELECT RELEASE_LOCK(:key)"
+        value = str(key)
     else:
         raise ConfigError("hydra.sweeper.storage", dialect,
                           "multi-worker studies need PostgreSQL, MySQL, SQLite or a journal file")

@@ -60,7 +60,7 @@ def open_study(study_name: str, storage: BaseStorage | str | None, directions: S
         url, storage = storage, open_storage(storage)
     try:
         study = optuna.create_study(study_name=study_name, storage=storage, sampler=sampler,
-                                    pruner=pruner, directions=list(directions),
+                                    pruner=pruner, directions=list(directions),  # type: ignore[arg-type]
                                     load_if_exists=True)
     except Exception as error:  # noqa: BLE001 - a server that went away, a locked file, ...
         raise ConfigError("hydra.sweeper.storage", masked(url),

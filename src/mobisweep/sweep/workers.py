@@ -16,10 +16,12 @@ import time
 import warnings
 import zlib
 from collections.abc import Iterator
+from typing import Any, cast
 
 import optuna
 from filelock import FileLock
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
+from optuna.storages._heartbeat import BaseHeartbeat
 from optuna.storages.journal import JournalFileOpenLock
 from optuna.trial import TrialState
 
@@ -35,19 +37,21 @@ def study_lock(storage: BaseStorage | None, url: str | None, study_name: str) ->
         yield
         return
     if isinstance(storage, JournalStorage):
-        lock = JournalFileOpenLock(f"{journal_path(url)}.{study_name}")
-        lock.acquire()
+        assert url is not None  # a journal storage is opened from its URL
+        journal_lock = JournalFileOpenLock(f"{journal_path(url)}.{study_name}")
+        journal_lock.acquire()
         try:
             yield
         finally:
-            lock.release()
+            journal_lock.release()
         return
     assert isinstance(storage, RDBStorage)
     dialect = storage.engine.dialect.name
     if dialect == "sqlite":
         database = storage.engine.url.database
-        lock = FileLock(f"{database}.{study_name}.lock") if database not in (None, "", ":memory:") \
-            else contextlib.nullcontext()
+        lock: contextlib.AbstractContextManager[Any] = (
+            FileLock(f"{database}.{study_name}.lock")
+            if database not in (None, "", ":memory:") else contextlib.nullcontext())
         with lock:
             yield
         return
@@ -97,7 +101,7 @@ class Heartbeat:
         storage = storage_of(self.study)
         with contextlib.suppress(Exception):  # a missed beat is retried; the trial is not lost
             if has_native_heartbeat(storage):
-                storage.record_heartbeat(ident)
+                cast(BaseHeartbeat, storage).record_heartbeat(ident)
             elif storage.get_trial(ident).state == TrialState.RUNNING:
                 storage.set_trial_system_attr(ident, HEARTBEAT, time.time())
 

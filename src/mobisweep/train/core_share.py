@@ -43,7 +43,7 @@ class CoreShare:
         return {"registry": self.registry}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["registry"])
+        self.__init__(state["registry"])  # type: ignore[misc]  # rebuilt as when first made
 
     @property
     def joined(self) -> bool:
@@ -73,6 +73,7 @@ class CoreShare:
     def leave(self) -> None:
         if self._file is not None:
             with contextlib.suppress(OSError):
+                assert self._path is not None  # set with the file
                 self._path.unlink()
             self._file.close()  # releases the lock
             self._file = None

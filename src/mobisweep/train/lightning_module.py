@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import lightning.pytorch as pl
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.optim import Optimizer
+from torchmetrics import Metric
 from torchmetrics.classification import MulticlassAccuracy
 
 from mobisweep.cost.layers import layer_type
@@ -24,7 +25,9 @@ def parameter_groups(model: nn.Module, weight_decay: float,
     depthwise filters only if ``decay_depthwise`` (the paper: they have too few parameters to need
     it).
     """
-    decay, no_decay, seen = [], [], set()
+    decay: list[Tensor] = []
+    no_decay: list[Tensor] = []
+    seen: set[int] = set()
     for module in model.modules():
         for name, param in module.named_parameters(recurse=False):
             if id(param) in seen or not param.requires_grad:
@@ -61,7 +64,7 @@ class ClassificationModule(pl.LightningModule):
     def _step(self, batch: tuple[Tensor, Tensor], split: str) -> Tensor:
         images, labels = batch
         logits = self(images)
-        loss = F.cross_entropy(logits, labels, label_smoothing=self.hparams.label_smoothing)
+        loss = F.cross_entropy(logits, labels, label_smoothing=self.hparams["label_smoothing"])
         training = split == "train"
         # Under DDP the validation loss is averaged over every process's shard (once, at the end
         # of the epoch); the training loss stays per process, to keep an all-reduce off each step.
@@ -70,7 +73,7 @@ class ClassificationModule(pl.LightningModule):
         if training:
             self.log("loss", loss, prog_bar=True, logger=False, batch_size=len(labels))
         for k in (1,) if training else (1, 5):
-            metric = self.metrics[f"{split}_acc{k}"]
+            metric = cast(Metric, self.metrics[f"{split}_acc{k}"])
             metric.update(logits.detach(), labels)  # update only: no per-batch value to compute
             self.log(f"{split}/acc{k}", metric, on_step=False, on_epoch=True,
                      prog_bar=k == 1 and not training, batch_size=len(labels))
@@ -85,8 +88,9 @@ class ClassificationModule(pl.LightningModule):
     def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
         self._step(batch, "val")
 
-    def configure_optimizers(self) -> dict[str, Any]:
-        groups = parameter_groups(self.net, self.hparams.weight_decay, self.hparams.decay_depthwise)
+    def configure_optimizers(self) -> Any:  # Lightning's dict of optimizer and scheduler
+        groups = parameter_groups(self.net, self.hparams["weight_decay"],
+                                  self.hparams["decay_depthwise"])
         optimizer = self.optimizer_factory(groups)
         if self.scheduler_factory is None:
             return {"optimizer": optimizer}

@@ -53,6 +53,7 @@ def study_reporter(cfg: DictConfig) -> pl.Callback | None:
     pruner_cfg = sweeper.get("pruner")
     pruner = instantiate(pruner_cfg) if pruner_cfg else None
     storage = open_storage(url, heartbeat_interval=None)
+    assert storage is not None  # a URL opens a storage
     optuna_pruner = pruner if isinstance(pruner, optuna.pruners.BasePruner) else None
     study = optuna.load_study(study_name=cfg.study_name, storage=storage,
                               pruner=optuna_pruner or optuna.pruners.NopPruner())
