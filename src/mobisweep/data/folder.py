@@ -35,6 +35,7 @@ from mobisweep.data.decoders import (
     collate_encoded,
     decode_on_device,
 )
+from mobisweep.data.split_loaders import SplitLoaders
 from mobisweep.data.subsets import check_subset, subset_indices
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ class SkippingImageFolder(ImageFolder):
         raise RuntimeError(f"no readable image under {self.root}")
 
 
-class ImageFolderDataModule(pl.LightningDataModule):
+class ImageFolderDataModule(SplitLoaders, pl.LightningDataModule):
     """Any ImageFolder tree; ``classes`` keeps a subset of the class folders."""
 
     layout = "root/train/<class>/<image> and root/val/<class>/<image>"
@@ -216,14 +217,6 @@ class ImageFolderDataModule(pl.LightningDataModule):
                           pin_memory=self.pin_memory and torch.cuda.is_available() and not encoded,
                           persistent_workers=self.persistent_workers, drop_last=shuffle,
                           collate_fn=collate_encoded if encoded else None)
-
-    def train_dataloader(self) -> DataLoader:
-        assert self.train_set is not None, "Lightning calls setup() first"
-        return self._loader(self.train_set, shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        assert self.val_set is not None, "Lightning calls setup() first"
-        return self._loader(self.val_set, shuffle=False)
 
     def on_before_batch_transfer(self, batch, dataloader_idx: int):
         images, labels = batch

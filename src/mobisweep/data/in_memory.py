@@ -16,6 +16,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader
 
 from mobisweep.core.errors import ConfigError, is_integer, is_number
+from mobisweep.data.split_loaders import SplitLoaders
 from mobisweep.data.subsets import check_subset, subset_indices
 
 Batch = tuple[Tensor, Tensor]
@@ -38,7 +39,7 @@ class _IndexBatches(torch.utils.data.Dataset):
         return self.images[index], self.labels[index]
 
 
-class InMemoryDataModule(pl.LightningDataModule):
+class InMemoryDataModule(SplitLoaders, pl.LightningDataModule):
     """Base of the in-memory data sets: subclasses implement ``load() -> (train, val)`` tensors.
 
     ``train_subset`` / ``val_subset`` keep a fixed random subset (a budget knob for sweeps);
@@ -108,14 +109,6 @@ class InMemoryDataModule(pl.LightningDataModule):
         return DataLoader(dataset, batch_size=self.batch_size, shuffle=shuffle,
                           collate_fn=dataset.collate, num_workers=0,
                           generator=torch.Generator().manual_seed(self.seed) if shuffle else None)
-
-    def train_dataloader(self) -> DataLoader:
-        assert self.train_set is not None, "Lightning calls setup() first"
-        return self._loader(self.train_set, shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        assert self.val_set is not None, "Lightning calls setup() first"
-        return self._loader(self.val_set, shuffle=False)
 
     def on_after_batch_transfer(self, batch: Batch, dataloader_idx: int) -> Batch:
         images, labels = batch
