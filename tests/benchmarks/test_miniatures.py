@@ -26,12 +26,13 @@ MINIATURES = {
     "folder_loader": (["--archive", str(TINY_IMAGENET), "--images", "8", "--repeats", "1",
                        "--rhos", "0.571", "--decoders", "pil", "jpeg-scaled"], "jpeg-scaled"),
     "latency": (["--rounds", "1", "--runs", "2", "--resolution", "32"], "speed-up of"),
-    "latency_grid": (["--rounds", "1", "--runs", "1", "--out", "{tmp}"], " takes "),
     "train_throughput": (["--data", "digits", "--images", "256", "--steps", "2", "--repeats", "1",
                           "--step-resolution", "32", "--step-batch", "4", "--batch", "64"],
                          "ratio loader / model"),
 }
 SLOW_MINIATURES = {
+    # 16 networks at 224·ρ px, whatever the rounds: about a minute.
+    "latency_grid": (["--rounds", "1", "--runs", "1", "--out", "{tmp}"], " takes "),
     "sweep_overhead": (["--repeats", "1", *SWEEP], "wall / training"),
     "workers": (["--repeats", "1"], "worker"),
     "storage_overhead": (["--trials", "3"], "postgresql"),

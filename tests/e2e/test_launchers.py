@@ -37,6 +37,7 @@ def results(study: optuna.Study) -> list[dict]:
     ]
 
 
+@pytest.mark.slow  # the slots themselves: tests/unit/sweep/test_slots.py; CI runs it
 def test_parallel_slots_take_the_next_trial_as_soon_as_one_frees(tmp_path):
     # For each seed a long trial (6 epochs), then a short one (1 epoch), on 2 joblib slots.
     storage = f"sqlite:///{tmp_path / 'study.db'}"
