@@ -253,6 +253,7 @@ def test_a_pruner_stops_trials_from_their_reported_curves(tmp_path, launcher):
     assert len(load(tmp_path, "pruned").get_trials()) == 2
 
 
+@pytest.mark.slow  # the epochs reach the study in the pruned sweep above too; CI runs it
 def test_an_unpruned_single_objective_sweep_keeps_every_epoch_in_the_study(tmp_path):
     # Hyperband's first rung is at max_resource / 3^k epochs: one 2-epoch trial is never pruned.
     result = sweep(tmp_path, "+sweep=lr_hyperband", *TINY, "trainer.max_epochs=2",
