@@ -158,7 +158,7 @@ def test_a_killed_worker_trial_fails_is_retried_and_resumes(tmp_path, postgres):
     assert retry[0].user_attrs["mobisweep:worker"].endswith(f":{second.pid}")
 
 
-@pytest.mark.slow  # the interrupt-and-resume path also runs under SIGTERM in the default suite (test_faults)
+@pytest.mark.slow  # interrupt and resume: SIGTERM runs it in the default suite (test_faults)
 def test_ctrl_c_marks_the_trial_interrupted_and_the_next_run_resumes_it(tmp_path):
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     args = ["+sweep=alpha_rho", *LONG[:-2], "model.alpha=choice(0.25)", "data.rho=1.0"]
