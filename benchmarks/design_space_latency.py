@@ -7,8 +7,8 @@ median over rounds of each round's median, its CV the median of the rounds' CVs.
 NCHW, untrained weights (latency does not depend on them), the threads torch chooses. Stop any
 other run on the machine meanwhile.
 
-    .venv/bin/python benchmarks/design_space_latency.py --rounds 3 --out
-    sweeps/reference/design_space
+    .venv/bin/python benchmarks/design_space_latency.py --rounds 3 \\
+        --out sweeps/reference/design_space
 """
 
 from __future__ import annotations

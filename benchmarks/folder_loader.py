@@ -1,6 +1,5 @@
 """Images per second that one core of the image-folder loader (ImageNet's path) delivers, per
-decoder
-and resolution.
+decoder and resolution.
 
 An ImageNet trial on a GPU waits for its data-loader workers: each worker decodes a full-size JPEG,
 crops and flips it. This builds an ImageFolder tree of full-size JPEGs (Tiny ImageNet photographs

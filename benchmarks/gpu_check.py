@@ -14,8 +14,8 @@ and
    that only reads bytes plus the GPU's batched nvJPEG decode (``data.decoder=device``);
 4. **thin vs shallow** (the paper's Table 5) on the full Tiny ImageNet (200 classes, 100,000 images)
    held in GPU memory at 128 px: ``python -m mobisweep`` trains MobileNet 0.75 and Shallow
-   MobileNet,
-   one seed each, for as many epochs as the remaining minutes allow; their gap and learning curves.
+   MobileNet, one seed each, for as many epochs as the remaining minutes allow; their gap and
+   learning curves.
 
 It writes ``gpu_check.csv`` (one row per figure) and ``report.md`` under ``--out``, and prints the
 ratios. On a CPU the same command runs in miniature (``--device cpu --miniature``: tiny sizes, one

@@ -1,11 +1,10 @@
 """The reference sweeps beside the paper, from committed ``trials.csv`` / ``curves.csv`` files
 alone.
 
-    python -m mobisweep.reference                              # the tables of
-    sweeps/reference/README.md
-    python -m mobisweep.reference --plots                      # redraw each experiment's figures
-    python -m mobisweep.reference --readme sweeps/reference/README.md   # the README's tables anew
-    python -m mobisweep.reference sweeps/reference/fashion_mnist   # an older reference
+    python -m mobisweep.reference                     # the tables of sweeps/reference/README.md
+    python -m mobisweep.reference --plots             # redraw each experiment's figures
+    python -m mobisweep.reference --readme sweeps/reference/README.md  # its tables, rewritten
+    python -m mobisweep.reference sweeps/reference/fashion_mnist       # an older reference
 """
 
 from __future__ import annotations

@@ -3,8 +3,7 @@
     python -m mobisweep.report sweeps/alpha_rho                       # the folder of a sweep
     python -m mobisweep.report sweeps/reference/alpha_rho/trials.csv  # a committed trials.csv
     python -m mobisweep.report postgresql://host/db --study alpha_rho # or a storage URL
-    python -m mobisweep.report sweeps/alpha_rho --export DIR          # trials.csv, curves.csv so
-    far
+    python -m mobisweep.report sweeps/alpha_rho --export DIR          # trials.csv, curves.csv
     python -m mobisweep.report sweeps/alpha_rho --watch 30            # a running sweep, live
 
 Reading never writes: a folder without a study is refused, not given an empty ``study.db``.

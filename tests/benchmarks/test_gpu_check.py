@@ -1,6 +1,5 @@
 """The prepared GPU check (``benchmarks/gpu_check.py``) and the throughput benchmarks it builds on
-run
-in miniature on the CPU, so that none has rotted on the day a GPU is lent."""
+run in miniature on the CPU, so that none has rotted on the day a GPU is lent."""
 
 from __future__ import annotations
 

@@ -279,8 +279,8 @@ def test_the_readme_table_lists_every_refusal():
 
 def imported_by(*args: str) -> tuple[list[str], set[str]]:
     """Run ``python -X importtime -m mobisweep args``: what it wrote on stderr and the top-level
-    packages it
-    imported (what a refusal costs does not depend on the machine's speed, what it imports does)."""
+    packages it imported (what a refusal costs does not depend on the machine's speed, what it
+    imports does)."""
     result = subprocess.run([sys.executable, "-X", "importtime", "-m", "mobisweep", *args],
                             capture_output=True, text=True, cwd=REPO, timeout=300)
     assert result.returncode == 2, result.stderr[-2000:]

@@ -1,7 +1,7 @@
 """Writes that cannot complete (a full volume, a read-only one) end in one line naming the file,
-what
-was being written and the space it needed; no partial file is left, nothing written before is lost.
-Run on a real small tmpfs (root: mount), as a user's small ``paths.data_dir`` volume would be."""
+what was being written and the space it needed; no partial file is left, nothing written before is
+lost. Run on a real small tmpfs (root: mount), as a user's small ``paths.data_dir`` volume would
+be."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """Hydra's launchers and Lightning's DDP, for real: parallel trials (joblib), submitit's local twin
-of
-the SLURM launcher, and one trial trained by two processes on CPU (gloo)."""
+of the SLURM launcher, and one trial trained by two processes on CPU (gloo)."""
 
 from __future__ import annotations
 

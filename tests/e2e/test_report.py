@@ -98,8 +98,7 @@ def test_report_command(study_dir):
 
 def test_export_writes_the_record_alone(study_dir, tmp_path):
     """``--export DIR``: trials.csv and curves.csv of what has run, nothing else, the study
-    untouched
-    (what a running reference sweep commits part by part)."""
+    untouched (what a running reference sweep commits part by part)."""
     before = digest(study_dir)
     result = run_module("mobisweep.report", str(study_dir), "--export", str(tmp_path / "part"))
     assert result.returncode == 0, result.stderr[-2000:]

@@ -1,7 +1,7 @@
 """Sweeps on a real SLURM cluster (one node on loopback, ``tests/support/slurm.py``):
-``hydra/launcher=slurm``
-end to end with a shared storage, pre-emption by ``scontrol requeue``, a job that reaches its time
-limit, and ``scancel`` of a running trial. The cluster's own record is read back each time."""
+``hydra/launcher=slurm`` end to end with a shared storage, pre-emption by ``scontrol requeue``, a
+job that reaches its time limit, and ``scancel`` of a running trial. The cluster's own record is
+read back each time."""
 
 from __future__ import annotations
 

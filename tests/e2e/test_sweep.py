@@ -223,8 +223,7 @@ hydra:
 
 
 # The basic launcher's path (a trial reports in the sweeper's own process) is also what
-# test_pruning's cost-aware sweep and the unpruned sweep below run: `make test-all` runs it here
-# too.
+# test_pruning's cost-aware sweep and the unpruned sweep below run; `make test-all` runs it here.
 @pytest.mark.parametrize("launcher", [pytest.param("basic", marks=pytest.mark.slow), "parallel"])
 def test_a_pruner_stops_trials_from_their_reported_curves(tmp_path, launcher):
     """Each trial reports top-1 after every epoch to the study (also from joblib's processes); a

@@ -1,7 +1,7 @@
 """A real one-node SLURM cluster on loopback for the cluster tests: Debian's munge, slurmctld,
-slurmd
-and slurmdbd (with a throwaway MariaDB, so that ``sacct``, which submitit polls, answers), all with
-their state, sockets and logs in one temporary folder, on private ports, torn down at the end.
+slurmd and slurmdbd (with a throwaway MariaDB, so that ``sacct``, which submitit polls, answers),
+all with their state, sockets and logs in one temporary folder, on private ports, torn down at the
+end.
 
 No cgroups and no systemd: ``proctrack/linuxproc`` and ``task/none`` track a job's processes by
 their parent, which is all a one-node cluster in a container needs. Every daemon runs as root, so

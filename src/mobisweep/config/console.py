@@ -1,6 +1,5 @@
 """What every mobisweep command does with bad input (one line naming the field, a non-zero exit),
-and
-where its tables go (a console that never cuts a figure)."""
+and where its tables go (a console that never cuts a figure)."""
 
 from __future__ import annotations
 

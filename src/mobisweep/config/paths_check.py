@@ -3,9 +3,8 @@ regular file, an unwritable lock file or cache, a study file in /proc is one lin
 not a traceback from deep inside Hydra, Optuna or a data module.
 
 ``PathsCheck`` is a Hydra callback (``hydra.callbacks`` in ``conf/config.yaml``): Hydra calls it
-with
-the composed config before it makes the run or sweep folder, so nothing is created for a refused
-run.
+with the composed config before it makes the run or sweep folder, so nothing is created for a
+refused run.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 What is counted
     *Mult-adds* (multiply-accumulates, MACs) of every convolution and fully connected layer, and of
-    any
-    other matrix product (``matmul``, ``bmm``, attention) the model runs: the multiplications of
+    any other matrix product (``matmul``, ``bmm``, attention) the model runs: the multiplications of
     ``torch.utils.flop_counter`` divided by two, since a FLOP counter reports 2 FLOPs per mult-add.
     One forward pass at batch 1, ``resolution`` × ``resolution`` input, in eval mode.
 
@@ -18,8 +17,7 @@ Parameters
 
 Layer types (the paper's Table 2): ``conv1x1`` (pointwise), ``depthwise`` (groups = in_channels),
 ``conv`` (a standard k×k convolution, k > 1), ``fc`` (``nn.Linear``), ``other`` (grouped
-convolutions
-and functional matrix products).
+convolutions and functional matrix products).
 """
 
 from __future__ import annotations

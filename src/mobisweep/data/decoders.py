@@ -20,8 +20,7 @@ The box is then cut and resized by torch's antialiased bilinear resize on the ui
 than PIL's on one core), and flipped.
 
 ``benchmarks/folder_loader.py`` measures each per core; ``tests/unit/data/test_decoders.py`` checks
-that they
-deliver the same crops within tolerance.
+that they deliver the same crops within tolerance.
 """
 
 from __future__ import annotations

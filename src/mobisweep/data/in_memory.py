@@ -44,9 +44,9 @@ class InMemoryDataModule(SplitLoaders, pl.LightningDataModule):
 
     ``train_subset`` / ``val_subset`` keep a fixed random subset (a budget knob for sweeps);
     ``translate`` is the largest random shift as a fraction of the image, ``flip`` a horizontal
-    flip,
-    ``min_scale`` the smallest area of a random crop (1.0: no crop; RandomResizedCrop's ``scale``).
-    ``rho`` and ``base_resolution`` are kept for the record: ``resolution`` is what is used.
+    flip, ``min_scale`` the smallest area of a random crop (1.0: no crop; RandomResizedCrop's
+    ``scale``). ``rho`` and ``base_resolution`` are kept for the record: ``resolution`` is what is
+    used.
     """
 
     mean: tuple[float, ...] = (0.5,)

@@ -2,11 +2,10 @@
 settles.
 
 Backends: ``eager`` (PyTorch, NCHW), ``channels_last`` (PyTorch, NHWC memory format),
-``onnxruntime``
-(after ``torch.onnx.export``; ``pip install mobisweep[onnx]``). Devices: ``cpu`` and ``cuda`` (timed
-with CUDA events after a synchronize). The figure reports the median, p90, mean, IQR and the
-coefficient of variation (stdev / mean) of the timed runs; it is flagged ``noisy`` when the CV never
-fell below ``target_cv`` within ``max_runs`` / ``max_seconds``.
+``onnxruntime`` (after ``torch.onnx.export``; ``pip install mobisweep[onnx]``). Devices: ``cpu`` and
+``cuda`` (timed with CUDA events after a synchronize). The figure reports the median, p90, mean, IQR
+and the coefficient of variation (stdev / mean) of the timed runs; it is flagged ``noisy`` when the
+CV never fell below ``target_cv`` within ``max_runs`` / ``max_seconds``.
 
 Only one process on a machine measures at a time: a file lock (``lock_file``) serializes
 measurements of parallel trials, so they do not time each other's load.

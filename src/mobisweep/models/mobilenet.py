@@ -5,9 +5,8 @@ reproduce the paper's variants:
 
 * ``alpha``, the width multiplier: every layer's output channels become
   ``make_divisible(alpha * channels, channel_divisor)``, never below ``min_channels``. For the
-  paper's
-  α ∈ {1, 0.75, 0.5, 0.25} every product is already a multiple of 8, so the rounding changes nothing
-  there and the paper's figures are reproduced exactly; it only matters for continuous α.
+  paper's α ∈ {1, 0.75, 0.5, 0.25} every product is already a multiple of 8, so the rounding changes
+  nothing there and the paper's figures are reproduced exactly; it only matters for continuous α.
 * ``depth``, how many of the five repeated 14×14×512 separable layers are kept: 5 is the paper's
   network, 0 its "shallow MobileNet" (Table 5).
 * ``block``: ``separable`` (depthwise 3×3 + pointwise 1×1, the paper) or ``full`` (one standard 3×3

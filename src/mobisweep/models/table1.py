@@ -1,8 +1,7 @@
 """MobileNet v1's Table 1 as data, and the checks of MobileNet's arguments against it.
 
 Nothing here imports torch: a config is refused (``mobisweep.config.validate``) before the training
-stack
-loads, and ``mobilenet.py`` builds the network by walking the same table.
+stack loads, and ``mobilenet.py`` builds the network by walking the same table.
 """
 
 from __future__ import annotations

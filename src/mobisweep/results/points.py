@@ -1,6 +1,6 @@
 """A sweep's trials read back from ``trials.csv`` / ``curves.csv`` and grouped into points over
-their
-seeds: the one grouping of repeats that the reference tables, the replays and the report share."""
+their seeds: the one grouping of repeats that the reference tables, the replays and the report
+share."""
 
 from __future__ import annotations
 

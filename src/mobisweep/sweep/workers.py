@@ -1,10 +1,8 @@
 """Many workers on one study: a study-wide lock, heartbeats that outlive no worker, and the trials
-of
-dead workers failed (and so queued again).
+of dead workers failed (and so queued again).
 
 Every worker asks for trials under :func:`study_lock`, so a grid point is queued once and each
-queued
-trial is popped by one worker, however many workers share the study. A journal file has no
+queued trial is popped by one worker, however many workers share the study. A journal file has no
 heartbeats of its own, so mobisweep records its own in a trial attribute.
 """
 

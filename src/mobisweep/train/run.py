@@ -1,6 +1,6 @@
 """One trial trained: assemble it (``mobisweep.train.assembly``), train and validate it with
-Lightning, measure
-its latency, log it, write ``result.json``, and return its objectives to a sweeper."""
+Lightning, measure its latency, log it, write ``result.json``, and return its objectives to a
+sweeper."""
 
 from __future__ import annotations
 
