@@ -1,5 +1,4 @@
-"""One real sweep with cost-aware early stopping beside the same sweep without it: compute and
-front.
+"""A real sweep with cost-aware early stopping beside the same sweep without it: compute, front.
 
 Runs ``python -m mobisweep +sweep=<sweep> <overrides> -m`` twice, as two studies in one folder:
 ``<name>_unpruned`` and ``<name>_pruned`` (the same plus ``+hydra/sweeper/pruner=<pruner>``).

@@ -1,5 +1,4 @@
-"""What a sweep costs beyond training: wall time of a whole small sweep vs its trials' training
-time.
+"""What a sweep costs beyond training: a small sweep's wall time vs its trials' training time.
 
 Runs `python -m mobisweep +sweep=alpha_rho -m` on a 4-point grid (alpha 0.5, 0.25 x rho 1.0,
 0.571; Fashion-MNIST subset, one epoch, latency measured) and splits its wall time into: training

@@ -1,5 +1,4 @@
-"""``python -m mobisweep``: one trial (or, with ``-m``, a sweep of them) from Hydra's config
-tree."""
+"""``python -m mobisweep``: one trial (with ``-m``, a sweep of them) from Hydra's config tree."""
 
 from __future__ import annotations
 

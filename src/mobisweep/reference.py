@@ -1,5 +1,4 @@
-"""The reference sweeps beside the paper, from committed ``trials.csv`` / ``curves.csv`` files
-alone.
+"""The reference sweeps beside the paper, from their committed ``trials.csv`` / ``curves.csv``.
 
     python -m mobisweep.reference                     # the tables of sweeps/reference/README.md
     python -m mobisweep.reference --plots             # redraw each experiment's figures

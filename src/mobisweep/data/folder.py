@@ -1,5 +1,4 @@
-"""Image-folder data sets (ImageNet, its subsets, any ``ImageFolder`` tree) with ImageNet
-transforms.
+"""Image-folder data sets (ImageNet, its subsets, any ``ImageFolder``) with ImageNet transforms.
 
 Layout: ``root/<train_dir>/<class>/<image>`` and ``root/<val_dir>/<class>/<image>``. Training uses
 RandomResizedCrop + horizontal flip, validation a resize to ``resolution / crop_fraction`` and a

@@ -1,5 +1,4 @@
-"""ILSVRC2012 and its subsets: ImageNet-100, Imagenette and Imagewoof (fast.ai's 10-class
-subsets)."""
+"""ILSVRC2012 and its subsets: ImageNet-100, and fast.ai's 10-class Imagenette and Imagewoof."""
 
 from __future__ import annotations
 

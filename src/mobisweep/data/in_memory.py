@@ -1,5 +1,4 @@
-"""The fast path for data sets that fit in memory: one uint8 tensor, augmented a whole batch at a
-time.
+"""The fast path for data sets that fit in memory: one uint8 tensor, augmented a batch at a time.
 
 A batch is one fancy-index into the tensor (no per-image Python work, no worker processes), moved to
 the device as uint8, then resized, flipped, translated and normalized there by a single

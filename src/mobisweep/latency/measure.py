@@ -1,5 +1,4 @@
-"""Measured inference latency: eval mode, no grad, warm-up, then timed runs until the spread
-settles.
+"""Measured inference latency: eval mode, no grad, warm-up, then timed runs till the spread settles.
 
 Backends: ``eager`` (PyTorch, NCHW), ``channels_last`` (PyTorch, NHWC memory format),
 ``onnxruntime`` (after ``torch.onnx.export``; ``pip install mobisweep[onnx]``). Devices: ``cpu`` and

@@ -1,5 +1,4 @@
-"""Models of the study. MobileNet v1 is built here; baselines come from torchvision and timm by
-config.
+"""Models of the study. MobileNet v1 is built here; torchvision's and timm's come by config.
 
 Names load on first use (PEP 562), so that the torch-free parts (``table1``, ``labels``) can be
 imported to check a config before torch is.

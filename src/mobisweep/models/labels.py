@@ -1,5 +1,4 @@
-"""How mobisweep names a model: the paper's way (``0.75 MobileNet-192``), one rule for every
-output."""
+"""How mobisweep names a model: the paper's way (``0.75 MobileNet-192``), one rule everywhere."""
 
 from __future__ import annotations
 

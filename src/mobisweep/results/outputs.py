@@ -1,5 +1,4 @@
-"""What a finished sweep leaves: the summary on the console, ``trials.csv``, the report, W&B's
-run."""
+"""What a finished sweep leaves: the console summary, ``trials.csv``, the report, W&B's run."""
 
 from __future__ import annotations
 

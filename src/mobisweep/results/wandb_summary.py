@@ -1,5 +1,4 @@
-"""A study's summary as one W&B run (``job_type: summary``): every trial as a table, Pareto
-plots."""
+"""A study's summary as one W&B run (``job_type: summary``): the trials in a table, Pareto plots."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""A sweep's budget: limits on the figures known before training
-(``mobisweep.core.metrics.BUDGETS``).
+"""A sweep's budget: limits on the figures known before training (``core.metrics.BUDGETS``).
 
 ``+sweep.budget.mult_adds_M=150`` skips every point whose model costs more, without training it.
 ``+sweep.budget.latency_ms=5`` (or ``deploy_latency_ms``, at ``latency.resolution``) measures each

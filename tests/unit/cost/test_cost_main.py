@@ -1,5 +1,4 @@
-"""`python -m mobisweep.cost` as a user runs it: configs, baselines added by one YAML file,
-errors."""
+"""`python -m mobisweep.cost` as a user runs it: configs, one-YAML baselines, errors."""
 
 from __future__ import annotations
 
