@@ -37,7 +37,7 @@ from mobisweep.sweep.arguments import check_arguments, check_points
 from mobisweep.sweep.budget import Budget
 from mobisweep.sweep.compose import TrialComposer
 from mobisweep.sweep.cost_aware import KnownCostRule
-from mobisweep.sweep.hook import SweepHook
+from mobisweep.sweep.hook import PointFigures, SweepHook
 from mobisweep.sweep.loop import LoopSettings, SweepLoop
 from mobisweep.sweep.recorder import Recorder
 from mobisweep.sweep.results_yaml import write_optimization_results
@@ -183,7 +183,7 @@ class MobisweepSweeperImpl(Sweeper):
         # Past the points checked up front (MAX_CHECKED_POINTS), the rest as written.
         return [points[i] for i in order] + space.grid()[len(points):]
 
-    def _costs(self) -> Any:
+    def _costs(self) -> PointFigures:
         """Where the figures known before training come from: the replayed table, or the hook."""
         table_costs = getattr(self.launcher, "table_costs", None)
         if table_costs is not None:

@@ -21,6 +21,7 @@ import optuna
 from mobisweep.core import metrics
 from mobisweep.core.errors import ConfigError
 from mobisweep.replay.table import RecordedTable, RecordedTrial
+from mobisweep.sweep.hook import PointFigures
 from mobisweep.sweep.recorder import Pruned
 from mobisweep.sweep.stopping import Stopper, make_stopper
 from mobisweep.sweep.trial_attrs import PRUNED_AT
@@ -54,7 +55,7 @@ class _Running:
     epochs: int = 0  # epochs run so far
 
 
-class TableCosts:
+class TableCosts(PointFigures):
     """The figures known before training, as the table recorded them (in place of counting a
     model): mult-adds, parameters and any latency, per point."""
 

@@ -26,7 +26,7 @@ from omegaconf import DictConfig, open_dict
 from optuna.trial import TrialState
 
 from mobisweep.sweep.budget import Budget
-from mobisweep.sweep.hook import SweepHook
+from mobisweep.sweep.hook import PointFigures, SweepHook
 from mobisweep.sweep.launcher_adapter import ended_without_result
 from mobisweep.sweep.recorder import Recorder
 from mobisweep.sweep.space import SearchSpace
@@ -58,11 +58,6 @@ class TrialSlots(Protocol):
     def stop(self) -> None: ...
 
 
-class PointCostsLike(Protocol):
-    def of(self, point: dict[str, Any], cfg: DictConfig, latency: bool = False
-           ) -> dict[str, float]: ...
-
-
 @dataclass(frozen=True)
 class LoopSettings:
     grid: bool
@@ -81,7 +76,7 @@ class SweepLoop:
                  study_name: str, space: SearchSpace, settings: LoopSettings, slots: TrialSlots,
                  recorder: Recorder, heartbeat: Heartbeat,
                  compose: Callable[[list[str]], DictConfig],
-                 costs: PointCostsLike, budget: Budget, sweep_dir: Path, worker: str,
+                 costs: PointFigures, budget: Budget, sweep_dir: Path, worker: str,
                  detects_dead: bool, order: Sequence[dict[str, Any]] | None = None,
                  hook: SweepHook | None = None,
                  extend_space: Callable[[optuna.Trial], None] | None = None) -> None:
@@ -94,6 +89,7 @@ class SweepLoop:
         self.extend_space = extend_space  # Hydra's ``custom_search_space``: suggests more params
         self.job_idx = 0
         self.ended = self.failed = 0  # trials collected here, and those of them that failed
+        self.last_failure: Any = None  # the last failed job's return: its error is re-raised
         self.elsewhere = 0  # trials other workers run, seen at the last claim
 
     def run(self) -> None:
@@ -171,9 +167,9 @@ class SweepLoop:
             return
         log.error("%d of %d trials failed, more than max_failure_rate=%g", self.failed,
                   self.ended, rate)
-        ret = getattr(self, "last_failure", None)
-        if ret is not None:
-            _ = ret.return_value  # re-raises the job's exception, with its traceback (as Hydra's)
+        if self.last_failure is not None:
+            # Re-raises the job's own exception, with its traceback (as Hydra's sweeper does).
+            _ = self.last_failure.return_value
         raise RuntimeError(f"{self.failed} of {self.ended} trials failed "
                            f"(max_failure_rate={rate:g})")
 

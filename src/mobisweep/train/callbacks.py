@@ -52,7 +52,21 @@ class ProgressBar(RichProgressBar):
         return metrics
 
 
-class ValidationCurves(pl.Callback):
+class EpochClock(pl.Callback):
+    """Wall seconds of the running epoch, its training and its validation: the clock a replay
+    simulates."""
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.started = time.perf_counter()
+
+    def epoch_seconds(self) -> float | None:
+        return None if self.started is None else time.perf_counter() - self.started
+
+
+class ValidationCurves(EpochClock):
     """Validation top-1, top-5 and loss after every training epoch, and the epoch's wall seconds
     (training and validation): the trial's learning curve, and the clock a replay simulates.
 
@@ -62,19 +76,17 @@ class ValidationCurves(pl.Callback):
     KEYS = tuple(figure.name for figure in metrics.CURVES if figure is not metrics.EPOCH_SECONDS)
 
     def __init__(self) -> None:
+        super().__init__()
         self.epochs: list[dict[str, float]] = []
-        self.started: float | None = None
-
-    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.started = time.perf_counter()
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking or trainer.state.fn != "fit":
             return
         point = {k: float(trainer.callback_metrics[k]) for k in self.KEYS
                  if k in trainer.callback_metrics}
-        if self.started is not None:
-            point[metrics.EPOCH_SECONDS.name] = time.perf_counter() - self.started
+        seconds = self.epoch_seconds()
+        if seconds is not None:
+            point[metrics.EPOCH_SECONDS.name] = seconds
         self.epochs = [e for e in self.epochs if e["epoch"] != trainer.current_epoch]
         self.epochs.append({"epoch": trainer.current_epoch, **point})
 

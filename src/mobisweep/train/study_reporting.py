@@ -4,8 +4,6 @@ joblib's, a SLURM node's), through the study's storage URL that the sweeper pass
 
 from __future__ import annotations
 
-import time
-
 import lightning.pytorch as pl
 import optuna
 from hydra.core.hydra_config import HydraConfig
@@ -17,27 +15,26 @@ from mobisweep.sweep.optuna_adapter import running_trial
 from mobisweep.sweep.stopping import Stopper, make_stopper
 from mobisweep.sweep.storage import open_storage
 from mobisweep.sweep.trial_attrs import PRUNED_AT, SECONDS
+from mobisweep.train.callbacks import EpochClock
 
 
-class ReportToStudy(pl.Callback):
+class ReportToStudy(EpochClock):
     """After every training epoch's validation, top-1 to the stopper; a trial it stops raises
     ``optuna.TrialPruned`` (Lightning ends the fit, the sweeper records it PRUNED). The epoch's
     wall seconds go on the trial too: a stopped trial writes no result.json, and a replay of the
     sweep needs them."""
 
     def __init__(self, trial: optuna.Trial, stopper: Stopper) -> None:
+        super().__init__()
         self.trial, self.stopper = trial, stopper
-        self.started: float | None = None
-
-    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.started = time.perf_counter()
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking or trainer.state.fn != "fit":
             return
         value, epoch = float(trainer.callback_metrics[TOP1.name]), trainer.current_epoch
-        if self.started is not None:
-            self.trial.set_user_attr(SECONDS.format(epoch), time.perf_counter() - self.started)
+        seconds = self.epoch_seconds()
+        if seconds is not None:
+            self.trial.set_user_attr(SECONDS.format(epoch), seconds)
         reason = self.stopper.after_epoch(epoch, value)
         if reason:
             self.trial.set_user_attr(PRUNED_AT, epoch)
